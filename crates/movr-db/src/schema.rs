@@ -1,0 +1,64 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    rides (city, id) {
+        city -> Text,
+        id -> Uuid,
+        vehicle_id -> Uuid,
+        rider_city -> Text,
+        rider_id -> Uuid,
+        start_location -> Text,
+        start_longitude -> Nullable<Float8>,
+        start_latitude -> Nullable<Float8>,
+        end_location -> Nullable<Text>,
+        end_longitude -> Nullable<Float8>,
+        end_latitude -> Nullable<Float8>,
+        start_time -> Timestamptz,
+        end_time -> Nullable<Timestamptz>,
+        length -> Nullable<Interval>,
+    }
+}
+
+diesel::table! {
+    usernames (username) {
+        username -> Text,
+        user_city -> Text,
+        user_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    users (city, id) {
+        city -> Text,
+        id -> Uuid,
+        first_name -> Text,
+        last_name -> Text,
+        email -> Text,
+        username -> Text,
+        password_hash -> Text,
+        is_owner -> Bool,
+        active_ride_city -> Nullable<Text>,
+        active_ride_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    vehicles (city, id) {
+        city -> Text,
+        id -> Uuid,
+        #[sql_name = "type"]
+        type_ -> Text,
+        owner_id -> Uuid,
+        date_added -> Timestamptz,
+        status -> Text,
+        last_location -> Text,
+        last_longitude -> Nullable<Float8>,
+        last_latitude -> Nullable<Float8>,
+        color -> Text,
+        brand -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(rides, usernames, users, vehicles,);

@@ -1,0 +1,195 @@
+//! Starts real clusters from the installed PostgreSQL binaries.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use movr_localdb::{ClusterBuilder, Error, LocalCluster};
+
+fn psql(port: u16, sql: &str) -> Result<String, String> {
+    let output = Command::new("psql")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"])
+        .args(["-d", "postgres", "-X", "-A", "-t", "-c", sql])
+        .env("PGCONNECT_TIMEOUT", "5")
+        .output()
+        .map_err(|err| err.to_string())?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+/// Whether `pid` is a live (not zombie) process.
+fn process_exists(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the parenthesised command name.
+        Ok(stat) => !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+/// Waits a little for something that happens asynchronously.
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn start_connect_stop() {
+    let started = Instant::now();
+    let cluster = LocalCluster::start().unwrap();
+    eprintln!("started in {:?}: {cluster:?}", started.elapsed());
+    assert_eq!(cluster.host(), "127.0.0.1");
+    assert_eq!(
+        cluster.url("movr"),
+        format!("postgres://postgres@127.0.0.1:{}/movr", cluster.port())
+    );
+    assert_eq!(psql(cluster.port(), "select 1").unwrap(), "1");
+    assert_eq!(psql(cluster.port(), "show fsync").unwrap(), "off");
+    assert!(cluster.log_file().is_file());
+
+    let pid = cluster.pid();
+    let root: PathBuf = cluster.data_dir().parent().unwrap().to_owned();
+    assert!(process_exists(pid));
+    let started = Instant::now();
+    cluster.stop().unwrap();
+    eprintln!("stopped in {:?}", started.elapsed());
+    assert!(!process_exists(pid), "postmaster {pid} still running");
+    assert!(!root.exists(), "{} not removed", root.display());
+}
+
+#[test]
+fn drop_stops_the_server() {
+    let cluster = LocalCluster::start().unwrap();
+    let (pid, port) = (cluster.pid(), cluster.port());
+    let root = cluster.data_dir().parent().unwrap().to_owned();
+    drop(cluster);
+    assert!(!process_exists(pid), "postmaster {pid} still running");
+    assert!(!root.exists(), "{} not removed", root.display());
+    assert!(psql(port, "select 1").is_err());
+}
+
+#[test]
+fn two_clusters_at_once() {
+    let a = ClusterBuilder::new()
+        .setting("application_name", "a")
+        .start()
+        .unwrap();
+    let b = ClusterBuilder::new().start().unwrap();
+    assert_ne!(a.port(), b.port());
+    assert_ne!(a.data_dir(), b.data_dir());
+    psql(a.port(), "create table only_in_a (id int)").unwrap();
+    assert_eq!(
+        psql(a.port(), "select count(*) from pg_class where relname = 'only_in_a'").unwrap(),
+        "1"
+    );
+    assert_eq!(
+        psql(b.port(), "select count(*) from pg_class where relname = 'only_in_a'").unwrap(),
+        "0"
+    );
+    a.stop().unwrap();
+    assert_eq!(psql(b.port(), "select 1").unwrap(), "1");
+    b.stop().unwrap();
+}
+
+#[test]
+fn settings_are_passed_to_the_server() {
+    let cluster = ClusterBuilder::new()
+        .setting("log_statement", "all")
+        .setting("max_connections", "50")
+        .start()
+        .unwrap();
+    assert_eq!(psql(cluster.port(), "show log_statement").unwrap(), "all");
+    assert_eq!(psql(cluster.port(), "show max_connections").unwrap(), "50");
+    cluster.stop().unwrap();
+}
+
+#[test]
+fn fixed_port() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cluster = ClusterBuilder::new().port(port).start().unwrap();
+    assert_eq!(cluster.port(), port);
+    assert_eq!(psql(port, "select 1").unwrap(), "1");
+
+    // A second cluster on the same fixed port fails with the server's reason.
+    let err = ClusterBuilder::new().port(port).start().unwrap_err();
+    assert!(matches!(err, Error::ServerExited { .. }), "{err:?}");
+    assert!(err.to_string().contains("could not"), "{err}");
+    cluster.stop().unwrap();
+}
+
+#[test]
+fn bad_setting_reports_the_server_log() {
+    let err = ClusterBuilder::new()
+        .setting("no_such_setting", "1")
+        .start()
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::ServerExited { .. }), "{err:?}");
+    assert!(
+        message.contains("unrecognized configuration parameter \"no_such_setting\""),
+        "{message}"
+    );
+}
+
+/// The watchdog stops the server and removes the directory when the owning
+/// process dies without dropping the cluster: run a child copy of this test
+/// binary that starts a cluster, prints where it is, and is then killed.
+#[test]
+fn watchdog_cleans_up_after_the_process_dies() {
+    if std::env::var_os("MOVR_LOCALDB_CHILD").is_some() {
+        let cluster = LocalCluster::start().unwrap();
+        println!(
+            "CLUSTER {} {}",
+            cluster.pid(),
+            cluster.data_dir().parent().unwrap().display()
+        );
+        std::mem::forget(cluster);
+        std::thread::sleep(Duration::from_secs(60));
+        return;
+    }
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "watchdog_cleans_up_after_the_process_dies",
+            "--nocapture",
+        ])
+        .env("MOVR_LOCALDB_CHILD", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    let mut reader = std::io::BufReader::new(stdout);
+    loop {
+        line.clear();
+        let n = std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+        assert!(n > 0, "child exited without starting a cluster");
+        if line.starts_with("CLUSTER ") {
+            break;
+        }
+    }
+    let mut parts = line.split_whitespace().skip(1);
+    let pid: u32 = parts.next().unwrap().parse().unwrap();
+    let root = PathBuf::from(parts.next().unwrap());
+    assert!(process_exists(pid));
+    assert!(root.exists());
+
+    child.kill().unwrap(); // SIGKILL: no destructors run
+    child.wait().unwrap();
+    eventually("watchdog stops the postmaster", || !process_exists(pid));
+    eventually("watchdog removes the directory", || !root.exists());
+}
