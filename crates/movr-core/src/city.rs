@@ -23,9 +23,7 @@ use crate::region::Region;
 /// assert_eq!(city.region(), Region::UsEast1);
 /// # Ok::<(), movr_core::UnknownCity>(())
 /// ```
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "&'static str")]
 pub enum City {
     /// New York (`gcp-us-east1`).
@@ -212,8 +210,10 @@ mod tests {
     fn all_lists_nine_distinct_cities_grouped_by_region() {
         let unique: HashSet<_> = City::ALL.iter().collect();
         assert_eq!(unique.len(), 9);
-        let by_region: Vec<City> =
-            Region::ALL.iter().flat_map(|r| r.cities().iter().copied()).collect();
+        let by_region: Vec<City> = Region::ALL
+            .iter()
+            .flat_map(|r| r.cities().iter().copied())
+            .collect();
         assert_eq!(by_region, City::ALL);
     }
 
@@ -253,7 +253,12 @@ mod tests {
 
     #[test]
     fn washington_dc_parses_with_dots() {
-        for spelling in ["Washington D.C.", "washington d.c", "WASHINGTON-D.C.", "W.ashington DC"] {
+        for spelling in [
+            "Washington D.C.",
+            "washington d.c",
+            "WASHINGTON-D.C.",
+            "W.ashington DC",
+        ] {
             assert_eq!(City::parse(spelling), Ok(City::WashingtonDc), "{spelling}");
         }
     }
@@ -273,7 +278,10 @@ mod tests {
     fn unknown_city_message_truncates_long_input() {
         let long = "é".repeat(500);
         let message = City::parse(&long).unwrap_err().to_string();
-        assert!(message.contains(&format!("{}…", "é".repeat(40))), "{message}");
+        assert!(
+            message.contains(&format!("{}…", "é".repeat(40))),
+            "{message}"
+        );
         assert!(!message.contains(&"é".repeat(41)), "{message}");
         let exact = "x".repeat(40);
         let message = City::parse(&exact).unwrap_err().to_string();
@@ -282,16 +290,33 @@ mod tests {
 
     #[test]
     fn rejects_near_misses() {
-        for bad in ["", "   ", "newyork", "new york city", "york", "paris france", "rom"] {
+        for bad in [
+            "",
+            "   ",
+            "newyork",
+            "new york city",
+            "york",
+            "paris france",
+            "rom",
+        ] {
             assert!(City::parse(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn serde_uses_the_database_key() {
-        assert_eq!(serde_json::to_string(&City::NewYork).unwrap(), r#""new york""#);
-        assert_eq!(serde_json::from_str::<City>(r#""new york""#).unwrap(), City::NewYork);
-        assert_eq!(serde_json::from_str::<City>(r#""Los Angeles""#).unwrap(), City::LosAngeles);
+        assert_eq!(
+            serde_json::to_string(&City::NewYork).unwrap(),
+            r#""new york""#
+        );
+        assert_eq!(
+            serde_json::from_str::<City>(r#""new york""#).unwrap(),
+            City::NewYork
+        );
+        assert_eq!(
+            serde_json::from_str::<City>(r#""Los Angeles""#).unwrap(),
+            City::LosAngeles
+        );
         let error = serde_json::from_str::<City>(r#""gotham""#).unwrap_err();
         assert!(error.to_string().contains("unknown city"), "{error}");
     }

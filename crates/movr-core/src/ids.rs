@@ -113,8 +113,14 @@ mod tests {
 
     #[test]
     fn invalid_ids_name_their_kind() {
-        assert_eq!("nope".parse::<UserId>().unwrap_err().to_string(), "not a valid user id");
-        assert_eq!("".parse::<VehicleId>().unwrap_err().to_string(), "not a valid vehicle id");
+        assert_eq!(
+            "nope".parse::<UserId>().unwrap_err().to_string(),
+            "not a valid user id"
+        );
+        assert_eq!(
+            "".parse::<VehicleId>().unwrap_err().to_string(),
+            "not a valid vehicle id"
+        );
         assert_eq!(
             "12345".parse::<RideId>().unwrap_err(),
             InvalidId { kind: "ride" }

@@ -21,9 +21,7 @@ use crate::city::City;
 /// assert_eq!(region.default_city(), City::Amsterdam);
 /// # Ok::<(), movr_core::UnknownRegion>(())
 /// ```
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "&'static str")]
 pub enum Region {
     /// `gcp-us-east1`: New York, Boston, Washington DC.
@@ -124,7 +122,10 @@ mod tests {
 
     #[test]
     fn names_and_partitions() {
-        let names: Vec<_> = Region::ALL.iter().map(|r| (r.as_str(), r.partition())).collect();
+        let names: Vec<_> = Region::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.partition()))
+            .collect();
         assert_eq!(
             names,
             [
@@ -169,7 +170,10 @@ mod tests {
     fn serde_uses_the_region_name() {
         let json = serde_json::to_string(&Region::UsWest1).unwrap();
         assert_eq!(json, r#""gcp-us-west1""#);
-        assert_eq!(serde_json::from_str::<Region>(&json).unwrap(), Region::UsWest1);
+        assert_eq!(
+            serde_json::from_str::<Region>(&json).unwrap(),
+            Region::UsWest1
+        );
         assert!(serde_json::from_str::<Region>(r#""mars-1""#).is_err());
     }
 }

@@ -496,7 +496,8 @@ fn wait_ready(server: &mut Child, data_dir: &Path, log_file: &Path) -> Result<()
         }
         if let Ok(contents) = fs::read_to_string(&pid_file) {
             let lines: Vec<&str> = contents.lines().collect();
-            if lines.first() == Some(&pid.as_str()) && lines.get(7).map(|s| s.trim()) == Some("ready")
+            if lines.first() == Some(&pid.as_str())
+                && lines.get(7).map(|s| s.trim()) == Some("ready")
             {
                 return Ok(());
             }
@@ -719,6 +720,8 @@ mod tests {
         assert!(is_bind_failure(
             "LOG:  could not bind IPv4 address \"127.0.0.1\": Address already in use"
         ));
-        assert!(!is_bind_failure("FATAL:  unrecognized configuration parameter"));
+        assert!(!is_bind_failure(
+            "FATAL:  unrecognized configuration parameter"
+        ));
     }
 }

@@ -88,11 +88,19 @@ fn two_clusters_at_once() {
     assert_ne!(a.data_dir(), b.data_dir());
     psql(a.port(), "create table only_in_a (id int)").unwrap();
     assert_eq!(
-        psql(a.port(), "select count(*) from pg_class where relname = 'only_in_a'").unwrap(),
+        psql(
+            a.port(),
+            "select count(*) from pg_class where relname = 'only_in_a'"
+        )
+        .unwrap(),
         "1"
     );
     assert_eq!(
-        psql(b.port(), "select count(*) from pg_class where relname = 'only_in_a'").unwrap(),
+        psql(
+            b.port(),
+            "select count(*) from pg_class where relname = 'only_in_a'"
+        )
+        .unwrap(),
         "0"
     );
     a.stop().unwrap();
@@ -144,52 +152,86 @@ fn bad_setting_reports_the_server_log() {
     );
 }
 
-/// The watchdog stops the server and removes the directory when the owning
-/// process dies without dropping the cluster: run a child copy of this test
-/// binary that starts a cluster, prints where it is, and is then killed.
-#[test]
-fn watchdog_cleans_up_after_the_process_dies() {
-    if std::env::var_os("MOVR_LOCALDB_CHILD").is_some() {
-        let cluster = LocalCluster::start().unwrap();
-        println!(
-            "CLUSTER {} {}",
-            cluster.pid(),
-            cluster.data_dir().parent().unwrap().display()
-        );
-        std::mem::forget(cluster);
-        std::thread::sleep(Duration::from_secs(60));
-        return;
-    }
+/// Runs a copy of this test binary with `MOVR_LOCALDB_CHILD=<mode>` that
+/// starts a cluster (running only the test `test`), and returns the child and
+/// the cluster's postmaster pid and root directory, which it prints.
+fn spawn_child(test: &str, mode: &str) -> (std::process::Child, u32, PathBuf) {
+    use std::io::BufRead;
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "watchdog_cleans_up_after_the_process_dies",
-            "--nocapture",
-        ])
-        .env("MOVR_LOCALDB_CHILD", "1")
+        .args(["--exact", test, "--nocapture"])
+        .env("MOVR_LOCALDB_CHILD", mode)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    let mut reader = std::io::BufReader::new(stdout);
     loop {
         line.clear();
-        let n = std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+        let n = reader.read_line(&mut line).unwrap();
         assert!(n > 0, "child exited without starting a cluster");
-        if line.starts_with("CLUSTER ") {
+        // (libtest may print "test <name> ... " on the same line first.)
+        if let Some(at) = line.find("CLUSTER ") {
+            line.drain(..at);
             break;
         }
     }
+    // Keep draining the child's stdout, or its later output would fail.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let mut parts = line.split_whitespace().skip(1);
     let pid: u32 = parts.next().unwrap().parse().unwrap();
     let root = PathBuf::from(parts.next().unwrap());
     assert!(process_exists(pid));
     assert!(root.exists());
+    (child, pid, root)
+}
 
-    child.kill().unwrap(); // SIGKILL: no destructors run
+/// In a child process: starts a cluster and prints where it is.
+fn child_cluster() -> &'static LocalCluster {
+    static CLUSTER: std::sync::OnceLock<LocalCluster> = std::sync::OnceLock::new();
+    let cluster = CLUSTER.get_or_init(|| LocalCluster::start().unwrap());
+    println!(
+        "CLUSTER {} {}",
+        cluster.pid(),
+        cluster.data_dir().parent().unwrap().display()
+    );
+    cluster
+}
+
+/// The watchdog stops the server and removes the directory when the owning
+/// process is killed (no destructors run).
+#[test]
+fn watchdog_cleans_up_after_the_process_is_killed() {
+    if std::env::var_os("MOVR_LOCALDB_CHILD").is_some() {
+        child_cluster();
+        std::thread::sleep(Duration::from_secs(60));
+        return;
+    }
+    let (mut child, pid, root) =
+        spawn_child("watchdog_cleans_up_after_the_process_is_killed", "kill");
+    child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
+    eventually("watchdog stops the postmaster", || !process_exists(pid));
+    eventually("watchdog removes the directory", || !root.exists());
+}
+
+/// The watchdog stops the server and removes the directory when the owning
+/// process exits normally with the cluster in a `static OnceLock`, as the
+/// test suites do.
+#[test]
+fn watchdog_cleans_up_a_static_cluster_at_exit() {
+    if std::env::var_os("MOVR_LOCALDB_CHILD").is_some() {
+        // Used from a thread that ends before the process does.
+        std::thread::spawn(|| {
+            let cluster = child_cluster();
+            assert_eq!(psql(cluster.port(), "select 1").unwrap(), "1");
+        })
+        .join()
+        .unwrap();
+        return;
+    }
+    let (mut child, pid, root) = spawn_child("watchdog_cleans_up_a_static_cluster_at_exit", "exit");
+    assert!(child.wait().unwrap().success());
     eventually("watchdog stops the postmaster", || !process_exists(pid));
     eventually("watchdog removes the directory", || !root.exists());
 }

@@ -1,0 +1,207 @@
+//! The `rides` table, partitioned by the vehicle's city. Starting and ending a
+//! ride are single statements whose guards keep a vehicle and a rider to one
+//! open ride each; they rely on SERIALIZABLE isolation, which every pooled
+//! connection sets (and which is CockroachDB's only level).
+
+use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::{Float8, Nullable, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use movr_core::{City, Location, Ride, RideId, UserId, VehicleId};
+use uuid::Uuid;
+
+use crate::error::DbError;
+use crate::location::{coordinates, location_from_columns};
+use crate::schema::rides;
+
+/// The columns every ride statement returns, in [`RideRow`]'s order.
+const RIDE_COLUMNS: &str = "city, id, vehicle_id, rider_city, rider_id, \
+    start_location, start_longitude, start_latitude, \
+    end_location, end_longitude, end_latitude, start_time, end_time";
+
+/// A `rides` row.
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = rides, check_for_backend(Pg))]
+pub struct RideRow {
+    /// The vehicle's city (partition key).
+    pub city: String,
+    /// The ride's id.
+    pub id: Uuid,
+    /// The vehicle ridden.
+    pub vehicle_id: Uuid,
+    /// The rider's home city.
+    pub rider_city: String,
+    /// The rider.
+    pub rider_id: Uuid,
+    /// Where the ride started.
+    pub start_location: String,
+    /// Longitude of the start, if known.
+    pub start_longitude: Option<f64>,
+    /// Latitude of the start, if known.
+    pub start_latitude: Option<f64>,
+    /// Where the ride ended; `None` while it is open.
+    pub end_location: Option<String>,
+    /// Longitude of the end, if known.
+    pub end_longitude: Option<f64>,
+    /// Latitude of the end, if known.
+    pub end_latitude: Option<f64>,
+    /// When it started.
+    pub start_time: DateTime<Utc>,
+    /// When it ended; `None` while it is open.
+    pub end_time: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<RideRow> for Ride {
+    type Error = DbError;
+
+    fn try_from(row: RideRow) -> Result<Self, DbError> {
+        let city = |text: &str| City::parse(text).map_err(|e| DbError::corrupt("rides", e));
+        let end_location = match &row.end_location {
+            Some(label) => Some(location_from_columns(
+                "rides",
+                label,
+                row.end_longitude,
+                row.end_latitude,
+            )?),
+            None => None,
+        };
+        Ok(Ride {
+            id: RideId::from(row.id),
+            city: city(&row.city)?,
+            vehicle_id: VehicleId::from(row.vehicle_id),
+            rider_city: city(&row.rider_city)?,
+            rider_id: UserId::from(row.rider_id),
+            start_location: location_from_columns(
+                "rides",
+                &row.start_location,
+                row.start_longitude,
+                row.start_latitude,
+            )?,
+            end_location,
+            start_time: row.start_time,
+            end_time: row.end_time,
+        })
+    }
+}
+
+/// Starts ride `ride_id` of rider (`rider_city`, `rider_id`) on vehicle
+/// (`city`, `vehicle_id`) in one statement: claims the vehicle
+/// (`available` → `in_use`), claims the rider (`active_ride_id` from NULL)
+/// and inserts the ride at the vehicle's last location. Either all three
+/// happen or nothing does; `None` means nothing did (the vehicle is not
+/// available, the rider is riding or deleted, or either does not exist).
+pub async fn start(
+    conn: &mut AsyncPgConnection,
+    city: City,
+    vehicle_id: Uuid,
+    rider_city: City,
+    rider_id: Uuid,
+    ride_id: Uuid,
+) -> Result<Option<RideRow>, DbError> {
+    let sql = format!(
+        "WITH claimed_vehicle AS ( \
+             UPDATE vehicles SET status = 'in_use' \
+             WHERE city = $1 AND id = $2 AND status = 'available' \
+               AND EXISTS (SELECT 1 FROM users WHERE city = $3 AND id = $4 \
+                           AND deleted_at IS NULL AND active_ride_id IS NULL) \
+             RETURNING city, id, last_location, last_longitude, last_latitude), \
+         claimed_rider AS ( \
+             UPDATE users SET active_ride_city = $1, active_ride_id = $5 \
+             WHERE city = $3 AND id = $4 AND deleted_at IS NULL AND active_ride_id IS NULL \
+               AND EXISTS (SELECT 1 FROM claimed_vehicle) \
+             RETURNING city, id) \
+         INSERT INTO rides (city, id, vehicle_id, rider_city, rider_id, \
+                            start_location, start_longitude, start_latitude) \
+         SELECT v.city, $5, v.id, r.city, r.id, v.last_location, v.last_longitude, v.last_latitude \
+         FROM claimed_vehicle AS v, claimed_rider AS r \
+         RETURNING {RIDE_COLUMNS}"
+    );
+    Ok(diesel::sql_query(sql)
+        .bind::<Text, _>(city.as_str())
+        .bind::<SqlUuid, _>(vehicle_id)
+        .bind::<Text, _>(rider_city.as_str())
+        .bind::<SqlUuid, _>(rider_id)
+        .bind::<SqlUuid, _>(ride_id)
+        .get_result(conn)
+        .await
+        .optional()?)
+}
+
+/// Ends the open ride `ride_id` of rider (`rider_city`, `rider_id`) at
+/// `location` in one statement: closes the ride (end location, time,
+/// length), puts the vehicle back to `available` at `location` and frees the
+/// rider. The ride's city comes from the rider's row, so the caller needs
+/// only the ride id. `None` means nothing matched: not this rider's open
+/// ride.
+pub async fn end(
+    conn: &mut AsyncPgConnection,
+    rider_city: City,
+    rider_id: Uuid,
+    ride_id: Uuid,
+    location: &Location,
+) -> Result<Option<RideRow>, DbError> {
+    let (longitude, latitude) = coordinates(location);
+    let sql = format!(
+        "WITH ended AS ( \
+             UPDATE rides SET end_location = $4, end_longitude = $5, end_latitude = $6, \
+                              end_time = now(), length = now() - start_time \
+             WHERE city = (SELECT active_ride_city FROM users \
+                           WHERE city = $1 AND id = $2 AND active_ride_id = $3) \
+               AND id = $3 AND rider_city = $1 AND rider_id = $2 AND end_time IS NULL \
+             RETURNING {RIDE_COLUMNS}), \
+         freed_vehicle AS ( \
+             UPDATE vehicles SET status = 'available', last_location = $4, \
+                                 last_longitude = $5, last_latitude = $6 \
+             FROM ended WHERE vehicles.city = ended.city AND vehicles.id = ended.vehicle_id \
+             RETURNING vehicles.id), \
+         freed_rider AS ( \
+             UPDATE users SET active_ride_city = NULL, active_ride_id = NULL \
+             WHERE city = $1 AND id = $2 AND active_ride_id = $3 \
+               AND EXISTS (SELECT 1 FROM ended) \
+             RETURNING id) \
+         SELECT {RIDE_COLUMNS} FROM ended"
+    );
+    Ok(diesel::sql_query(sql)
+        .bind::<Text, _>(rider_city.as_str())
+        .bind::<SqlUuid, _>(rider_id)
+        .bind::<SqlUuid, _>(ride_id)
+        .bind::<Text, _>(location.label())
+        .bind::<Nullable<Float8>, _>(longitude)
+        .bind::<Nullable<Float8>, _>(latitude)
+        .get_result(conn)
+        .await
+        .optional()?)
+}
+
+/// Ride `id` in whatever city it is (to explain a refusal). Uses
+/// `rides_id_idx` across the partitions.
+pub async fn find_anywhere(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> Result<Option<RideRow>, DbError> {
+    Ok(rides::table
+        .filter(rides::id.eq(id))
+        .select(RideRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The rides of rider (`rider_city`, `rider_id`), newest first. This is the
+/// one query that spans partitions: a rider rides in several cities.
+pub async fn list_for_rider(
+    conn: &mut AsyncPgConnection,
+    rider_city: City,
+    rider_id: Uuid,
+    limit: i64,
+) -> Result<Vec<RideRow>, DbError> {
+    Ok(rides::table
+        .filter(rides::rider_city.eq(rider_city.as_str()))
+        .filter(rides::rider_id.eq(rider_id))
+        .order(rides::start_time.desc())
+        .limit(limit)
+        .select(RideRow::as_select())
+        .load(conn)
+        .await?)
+}
