@@ -1,1 +1,21 @@
-//! placeholder
+//! The MovR service: every transaction of the original application
+//! (`transactions.py`), as methods of [`MovR`] over a [`movr_db::Database`].
+//!
+//! Each mutation takes the acting user ([`Actor`]) and enforces ownership;
+//! each failure is a typed [`ServiceError`] (not found, forbidden, conflict
+//! with its reason, invalid input, unavailable) that a web page or API can
+//! answer precisely. Each operation is one database round trip where its
+//! logic allows (starting and ending a ride included); refusals spend one
+//! more read to say why.
+
+mod actor;
+mod error;
+mod movr;
+mod password;
+mod rides;
+mod users;
+mod vehicles;
+
+pub use actor::Actor;
+pub use error::{Conflict, Entity, ServiceError};
+pub use movr::{MAX_LISTED_RIDES, MAX_LISTED_VEHICLES, MovR};

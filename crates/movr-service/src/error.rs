@@ -1,0 +1,154 @@
+//! The service's typed errors: each says what went wrong in terms a web page
+//! or API can answer (404, 403, 409, 422, 401, 503, 500), and none carries
+//! database text.
+
+use movr_core::ValidationErrors;
+use movr_db::{DbError, TransactionError};
+
+/// The kinds of things an operation can fail to find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    /// A user account.
+    User,
+    /// A vehicle.
+    Vehicle,
+    /// A ride.
+    Ride,
+}
+
+impl std::fmt::Display for Entity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::User => "user",
+            Self::Vehicle => "vehicle",
+            Self::Ride => "ride",
+        })
+    }
+}
+
+/// Why an operation conflicts with the current state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    /// Another account holds the username.
+    #[error("that username is taken")]
+    UsernameTaken,
+    /// Someone is riding the vehicle.
+    #[error("the vehicle is in use")]
+    VehicleInUse,
+    /// The rider already has an open ride.
+    #[error("you already have a ride in progress; end it first")]
+    AlreadyRiding,
+    /// The ride has ended already.
+    #[error("the ride has already ended")]
+    RideAlreadyEnded,
+    /// An account cannot be deleted during a ride.
+    #[error("end your ride before deleting your account")]
+    UserIsRiding,
+    /// An account cannot be deleted while one of its vehicles is ridden.
+    #[error("one of your vehicles is in use; try again when its ride has ended")]
+    OwnVehicleInUse,
+}
+
+/// A failed service operation.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input failed validation; each error names its field.
+    #[error("invalid input: {0}")]
+    Invalid(ValidationErrors),
+    /// Wrong username or password (deliberately not saying which).
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    /// No such thing (or it was removed).
+    #[error("{0} not found")]
+    NotFound(Entity),
+    /// The thing exists but the acting user may not touch it.
+    #[error("that {0} is not yours")]
+    Forbidden(Entity),
+    /// The operation conflicts with the current state.
+    #[error(transparent)]
+    Conflict(#[from] Conflict),
+    /// The database is unreachable or too contended right now; retrying
+    /// later may succeed.
+    #[error("the service is temporarily unavailable")]
+    Unavailable(#[source] DbError),
+    /// A bug or an operational fault; the details are in the source, for logs.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<ValidationErrors> for ServiceError {
+    fn from(errors: ValidationErrors) -> Self {
+        Self::Invalid(errors)
+    }
+}
+
+/// The one place where database constraints become domain answers.
+impl From<DbError> for ServiceError {
+    fn from(error: DbError) -> Self {
+        match error.constraint() {
+            Some("usernames_pkey") => return Conflict::UsernameTaken.into(),
+            Some("rides_one_open_per_vehicle") => return Conflict::VehicleInUse.into(),
+            Some("rides_one_open_per_rider") => return Conflict::AlreadyRiding.into(),
+            _ => {}
+        }
+        match error {
+            DbError::SerializationFailure | DbError::Unavailable(_) => Self::Unavailable(error),
+            other => Self::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ServiceError {
+    fn from(error: diesel::result::Error) -> Self {
+        DbError::from(error).into()
+    }
+}
+
+impl TransactionError for ServiceError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, Self::Unavailable(error) if error.is_retryable())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unique(constraint: &str) -> DbError {
+        DbError::UniqueViolation {
+            constraint: constraint.to_owned(),
+        }
+    }
+
+    #[test]
+    fn known_constraints_become_conflicts() {
+        assert!(matches!(
+            ServiceError::from(unique("usernames_pkey")),
+            ServiceError::Conflict(Conflict::UsernameTaken)
+        ));
+        assert!(matches!(
+            ServiceError::from(unique("rides_one_open_per_vehicle")),
+            ServiceError::Conflict(Conflict::VehicleInUse)
+        ));
+        assert!(matches!(
+            ServiceError::from(unique("rides_one_open_per_rider")),
+            ServiceError::Conflict(Conflict::AlreadyRiding)
+        ));
+    }
+
+    #[test]
+    fn unknown_constraints_are_internal_and_say_nothing_of_the_database() {
+        let error = ServiceError::from(unique("users_pkey"));
+        assert!(matches!(error, ServiceError::Internal(_)));
+        assert_eq!(error.to_string(), "internal error");
+    }
+
+    #[test]
+    fn only_serialization_failures_are_retried() {
+        assert!(ServiceError::from(DbError::SerializationFailure).is_retryable());
+        let unavailable = ServiceError::from(DbError::Unavailable("refused".into()));
+        assert!(matches!(unavailable, ServiceError::Unavailable(_)));
+        assert!(!unavailable.is_retryable());
+        assert!(!ServiceError::Conflict(Conflict::VehicleInUse).is_retryable());
+    }
+}

@@ -1,0 +1,144 @@
+//! Rides: start, end, history.
+
+use movr_core::{City, Location, Ride, RideId, VehicleId, VehicleStatus};
+use movr_db::{rides, users, vehicles};
+use scoped_futures::ScopedFutureExt;
+use uuid::Uuid;
+
+use crate::actor::Actor;
+use crate::error::{Conflict, Entity, ServiceError};
+use crate::movr::{MAX_LISTED_RIDES, MovR};
+
+impl MovR {
+    /// Starts a ride for the actor on vehicle `vehicle` of `city`, at the
+    /// vehicle's last location. One statement; the database refuses a
+    /// second open ride for the vehicle or the rider, so of two riders racing
+    /// for one vehicle exactly one wins and the other gets
+    /// [`Conflict::VehicleInUse`].
+    #[tracing::instrument(skip(self))]
+    pub async fn start_ride(
+        &self,
+        actor: Actor,
+        city: City,
+        vehicle: VehicleId,
+    ) -> Result<Ride, ServiceError> {
+        let ride_id = Uuid::new_v4();
+        let started = self
+            .db
+            .run("start_ride", |conn| {
+                async move {
+                    Ok::<_, ServiceError>(
+                        rides::start(
+                            conn,
+                            city,
+                            vehicle.into_uuid(),
+                            actor.city,
+                            actor.id.into_uuid(),
+                            ride_id,
+                        )
+                        .await?,
+                    )
+                }
+                .scope_boxed()
+            })
+            .await?;
+        match started {
+            Some(row) => Ok(Ride::try_from(row)?),
+            None => Err(self.why_ride_did_not_start(actor, city, vehicle).await?),
+        }
+    }
+
+    async fn why_ride_did_not_start(
+        &self,
+        actor: Actor,
+        city: City,
+        vehicle: VehicleId,
+    ) -> Result<ServiceError, ServiceError> {
+        let (vehicle_row, rider_row) = self
+            .db
+            .run("start_ride.diagnose", |conn| {
+                async move {
+                    let vehicle_row = vehicles::find(conn, city, vehicle.into_uuid()).await?;
+                    let rider_row = users::find(conn, actor.city, actor.id.into_uuid()).await?;
+                    Ok::<_, ServiceError>((vehicle_row, rider_row))
+                }
+                .scope_boxed()
+            })
+            .await?;
+        Ok(match (vehicle_row, rider_row) {
+            (_, None) => ServiceError::NotFound(Entity::User),
+            (_, Some(rider)) if rider.active_ride_id.is_some() => Conflict::AlreadyRiding.into(),
+            (None, _) => ServiceError::NotFound(Entity::Vehicle),
+            (Some(v), _) if v.status == VehicleStatus::Removed.as_str() => {
+                ServiceError::NotFound(Entity::Vehicle)
+            }
+            // In use now, or it was when the statement ran.
+            (Some(_), _) => Conflict::VehicleInUse.into(),
+        })
+    }
+
+    /// Ends the actor's open ride `ride` at `location`: records the end
+    /// location, time and length, and leaves the vehicle available there.
+    /// One statement. Someone else's ride is [`ServiceError::Forbidden`].
+    #[tracing::instrument(skip(self))]
+    pub async fn end_ride(
+        &self,
+        actor: Actor,
+        ride: RideId,
+        location: Location,
+    ) -> Result<Ride, ServiceError> {
+        let location = &location;
+        let ended = self
+            .db
+            .run("end_ride", |conn| {
+                async move {
+                    Ok::<_, ServiceError>(
+                        rides::end(conn, actor.city, actor.id.into_uuid(), ride.into_uuid(), location)
+                            .await?,
+                    )
+                }
+                .scope_boxed()
+            })
+            .await?;
+        if let Some(row) = ended {
+            return Ok(Ride::try_from(row)?);
+        }
+        let row = self
+            .db
+            .run("end_ride.diagnose", |conn| {
+                async move { Ok::<_, ServiceError>(rides::find_anywhere(conn, ride.into_uuid()).await?) }
+                    .scope_boxed()
+            })
+            .await?;
+        Err(match row {
+            None => ServiceError::NotFound(Entity::Ride),
+            Some(row)
+                if row.rider_id != actor.id.into_uuid() || row.rider_city != actor.city.as_str() =>
+            {
+                ServiceError::Forbidden(Entity::Ride)
+            }
+            Some(_) => Conflict::RideAlreadyEnded.into(),
+        })
+    }
+
+    /// The actor's rides, newest first (at most [`MAX_LISTED_RIDES`]); an
+    /// open ride is first.
+    #[tracing::instrument(skip(self))]
+    pub async fn rides(&self, actor: Actor) -> Result<Vec<Ride>, ServiceError> {
+        let rows = self
+            .db
+            .run("rides", |conn| {
+                async move {
+                    Ok::<_, ServiceError>(
+                        rides::list_for_rider(conn, actor.city, actor.id.into_uuid(), MAX_LISTED_RIDES)
+                            .await?,
+                    )
+                }
+                .scope_boxed()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|row| Ride::try_from(row).map_err(ServiceError::from))
+            .collect()
+    }
+}

@@ -1,0 +1,136 @@
+//! Vehicles: list, look up, add, remove.
+
+use movr_core::{City, NewVehicle, Vehicle, VehicleId, VehicleStatus};
+use movr_db::vehicles::{self, NewVehicleRow, VehicleRow};
+use scoped_futures::ScopedFutureExt;
+use uuid::Uuid;
+
+use crate::actor::Actor;
+use crate::error::{Conflict, Entity, ServiceError};
+use crate::movr::{MAX_LISTED_VEHICLES, MovR};
+
+fn to_vehicles(rows: Vec<VehicleRow>) -> Result<Vec<Vehicle>, ServiceError> {
+    rows.into_iter()
+        .map(|row| Vehicle::try_from(row).map_err(ServiceError::from))
+        .collect()
+}
+
+impl MovR {
+    /// The vehicles of `city` that are not removed, newest first (at most
+    /// [`MAX_LISTED_VEHICLES`]).
+    #[tracing::instrument(skip(self))]
+    pub async fn list_vehicles(&self, city: City) -> Result<Vec<Vehicle>, ServiceError> {
+        let rows = self
+            .db
+            .run("list_vehicles", |conn| {
+                async move {
+                    Ok::<_, ServiceError>(
+                        vehicles::list_in_city(conn, city, MAX_LISTED_VEHICLES).await?,
+                    )
+                }
+                .scope_boxed()
+            })
+            .await?;
+        to_vehicles(rows)
+    }
+
+    /// The actor's own vehicles that are not removed, newest first.
+    #[tracing::instrument(skip(self))]
+    pub async fn owned_vehicles(&self, actor: Actor) -> Result<Vec<Vehicle>, ServiceError> {
+        let rows = self
+            .db
+            .run("owned_vehicles", |conn| {
+                async move {
+                    Ok::<_, ServiceError>(
+                        vehicles::list_by_owner(conn, actor.city, actor.id.into_uuid()).await?,
+                    )
+                }
+                .scope_boxed()
+            })
+            .await?;
+        to_vehicles(rows)
+    }
+
+    /// Vehicle `id` of `city` (removed vehicles are not found).
+    #[tracing::instrument(skip(self))]
+    pub async fn vehicle(&self, city: City, id: VehicleId) -> Result<Vehicle, ServiceError> {
+        let row = self
+            .db
+            .run("vehicle", |conn| {
+                async move { Ok::<_, ServiceError>(vehicles::find(conn, city, id.into_uuid()).await?) }
+                    .scope_boxed()
+            })
+            .await?;
+        let vehicle = Vehicle::try_from(row.ok_or(ServiceError::NotFound(Entity::Vehicle))?)?;
+        if vehicle.status == VehicleStatus::Removed {
+            return Err(ServiceError::NotFound(Entity::Vehicle));
+        }
+        Ok(vehicle)
+    }
+
+    /// Lists a vehicle owned by the actor, in the actor's home city, and
+    /// marks the actor an owner. One statement.
+    #[tracing::instrument(skip(self))]
+    pub async fn add_vehicle(&self, actor: Actor, vehicle: NewVehicle) -> Result<Vehicle, ServiceError> {
+        let row = NewVehicleRow {
+            id: Uuid::new_v4(),
+            vehicle_type: vehicle.vehicle_type.as_str(),
+            location: &vehicle.location,
+            color: vehicle.color.as_str(),
+            brand: vehicle.brand.as_str(),
+        };
+        let inserted = self
+            .db
+            .run("add_vehicle", |conn| {
+                async move {
+                    Ok::<_, ServiceError>(
+                        vehicles::insert(conn, actor.city, actor.id.into_uuid(), row).await?,
+                    )
+                }
+                .scope_boxed()
+            })
+            .await?;
+        Ok(Vehicle::try_from(inserted.ok_or(ServiceError::NotFound(Entity::User))?)?)
+    }
+
+    /// Removes (soft-deletes) one of the actor's vehicles; clears the actor's
+    /// owner flag when it was their last. One statement. Refused while the
+    /// vehicle is in use; someone else's vehicle is [`ServiceError::Forbidden`].
+    #[tracing::instrument(skip(self))]
+    pub async fn remove_vehicle(&self, actor: Actor, id: VehicleId) -> Result<(), ServiceError> {
+        let removed = self
+            .db
+            .run("remove_vehicle", |conn| {
+                async move {
+                    Ok::<_, ServiceError>(
+                        vehicles::remove(conn, actor.city, id.into_uuid(), actor.id.into_uuid())
+                            .await?,
+                    )
+                }
+                .scope_boxed()
+            })
+            .await?;
+        if removed {
+            return Ok(());
+        }
+        let row = self
+            .db
+            .run("remove_vehicle.diagnose", |conn| {
+                async move {
+                    Ok::<_, ServiceError>(vehicles::find_anywhere(conn, id.into_uuid()).await?)
+                }
+                .scope_boxed()
+            })
+            .await?;
+        Err(match row {
+            None => ServiceError::NotFound(Entity::Vehicle),
+            Some(row) if row.status == VehicleStatus::Removed.as_str() => {
+                ServiceError::NotFound(Entity::Vehicle)
+            }
+            Some(row) if row.owner_id != actor.id.into_uuid() => {
+                ServiceError::Forbidden(Entity::Vehicle)
+            }
+            Some(_) => Conflict::VehicleInUse.into(),
+        })
+    }
+}
