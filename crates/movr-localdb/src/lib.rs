@@ -66,20 +66,28 @@ const DEFAULT_SETTINGS: &[(&str, &str)] = &[
 
 /// Shell script run by the watchdog process. Its stdin is a pipe whose write
 /// end only the owning process holds, so `read` returns (with EOF) exactly
-/// when that process exits, however it exits. Then: fast shutdown (SIGINT),
-/// wait up to 10 s while `postmaster.pid` exists, SIGKILL, remove the
-/// directory. `$1` is the postmaster pid, `$2` the cluster's root directory.
+/// when that process exits, however it exits. Then: fast shutdown (SIGINT)
+/// of the postmaster named in `postmaster.pid` (if any, and only a plausible
+/// pid), wait up to 10 s while that file exists, SIGKILL, remove the
+/// directory. `$1` is the cluster's root directory.
 const WATCHDOG_SCRIPT: &str = r#"
 while read -r _line; do :; done
-pid="$1"; root="$2"
-kill -INT "$pid" 2>/dev/null
-i=0
-while [ "$i" -lt 100 ] && [ -e "$root/data/postmaster.pid" ] && kill -0 "$pid" 2>/dev/null; do
-  sleep 0.1
-  i=$((i + 1))
-done
-kill -KILL "$pid" 2>/dev/null
-rm -rf "$root"
+root="$1"
+pidfile="$root/data/postmaster.pid"
+pid=$(head -n 1 "$pidfile" 2>/dev/null)
+case "$pid" in
+  ''|*[!0-9]*) pid= ;;
+esac
+if [ -n "$pid" ] && [ "$pid" -gt 1 ]; then
+  kill -INT "$pid" 2>/dev/null
+  i=0
+  while [ "$i" -lt 100 ] && [ -e "$pidfile" ] && kill -0 "$pid" 2>/dev/null; do
+    sleep 0.1
+    i=$((i + 1))
+  done
+  kill -KILL "$pid" 2>/dev/null
+fi
+rm -rf "$root" 2>/dev/null || { sleep 1; rm -rf "$root"; }
 "#;
 
 /// Everything that can go wrong starting or stopping a [`LocalCluster`].
@@ -134,27 +142,23 @@ pub enum Error {
 
     /// The server exited before accepting connections.
     #[error(
-        "PostgreSQL server exited during startup ({status}); check the settings passed to it. Server log {log_file}:\n{log_tail}"
+        "PostgreSQL server exited during startup ({status}); check the settings passed to it. End of the server log:\n{log_tail}"
     )]
     ServerExited {
         /// How the server exited.
         status: ExitStatus,
-        /// Where the full server log is (removed with the cluster directory).
-        log_file: PathBuf,
         /// The end of the server log, which usually says what went wrong.
         log_tail: String,
     },
 
     /// The server did not accept connections in time.
     #[error(
-        "PostgreSQL server did not accept connections within {} s (it was killed). Server log {log_file}:\n{log_tail}",
+        "PostgreSQL server did not accept connections within {} s (it was killed). End of the server log:\n{log_tail}",
         timeout.as_secs()
     )]
     StartTimeout {
         /// How long we waited.
         timeout: Duration,
-        /// Where the full server log is (removed with the cluster directory).
-        log_file: PathBuf,
         /// The end of the server log.
         log_tail: String,
     },
@@ -266,8 +270,10 @@ impl ClusterBuilder {
     ///
     /// This is done by a watchdog: a detached `/bin/sh` whose stdin is a pipe
     /// held open only by this process. When the process exits the pipe
-    /// closes, and the watchdog sends the server SIGINT (fast shutdown), waits
-    /// up to 10 s, sends SIGKILL, and removes the cluster directory.
+    /// closes, and the watchdog sends the postmaster named in
+    /// `postmaster.pid` SIGINT (fast shutdown), waits up to 10 s, sends
+    /// SIGKILL, and removes the cluster directory. The watchdog is started
+    /// before `initdb`, so it also covers this process dying during startup.
     /// Stopping or dropping the cluster first ends the watchdog.
     ///
     /// With `false`, a cluster that is never dropped keeps running after this
@@ -305,11 +311,24 @@ impl ClusterBuilder {
         }
         let log_file = root.path().join("server.log");
 
-        init_db(&bin_dir, &run_as, root.path(), &data_dir)?;
-        tracing::debug!(elapsed = ?started.elapsed(), data_dir = %data_dir.display(), "initdb done");
+        // From here on, dropping `cluster` (e.g. on an error) cleans up, and
+        // the watchdog covers this process dying, even during startup.
+        let mut cluster = LocalCluster {
+            root: Some(root),
+            data_dir,
+            port: 0,
+            server: None,
+            watchdog: None,
+        };
+        if self.watch_process {
+            cluster.watchdog = Some(cluster.spawn_watchdog()?);
+        }
+
+        init_db(&bin_dir, &run_as, cluster.root_path(), &cluster.data_dir)?;
+        tracing::debug!(elapsed = ?started.elapsed(), data_dir = %cluster.data_dir.display(), "initdb done");
 
         let mut attempt = 0;
-        let (server, port) = loop {
+        loop {
             attempt += 1;
             let port = match self.port {
                 Some(port) => port,
@@ -318,15 +337,19 @@ impl ClusterBuilder {
             let mut server = spawn_server(
                 &bin_dir,
                 &run_as,
-                root.path(),
-                &data_dir,
+                cluster.root_path(),
+                &cluster.data_dir,
                 &socket_dir,
                 &log_file,
                 port,
                 &self.settings,
             )?;
-            match wait_ready(&mut server, &data_dir, &log_file) {
-                Ok(()) => break (server, port),
+            match wait_ready(&mut server, &cluster.data_dir, &log_file) {
+                Ok(()) => {
+                    cluster.server = Some(server);
+                    cluster.port = port;
+                    break;
+                }
                 Err(Error::ServerExited { log_tail, .. })
                     if self.port.is_none()
                         && attempt < PORT_ATTEMPTS
@@ -336,19 +359,8 @@ impl ClusterBuilder {
                 }
                 Err(err) => return Err(err),
             }
-        };
-
-        let mut cluster = LocalCluster {
-            root: Some(root),
-            data_dir,
-            port,
-            server: Some(server),
-            watchdog: None,
-        };
-        if self.watch_process {
-            cluster.watchdog = Some(cluster.spawn_watchdog()?);
         }
-        tracing::debug!(port, elapsed = ?started.elapsed(), "PostgreSQL cluster ready");
+        tracing::debug!(port = cluster.port, elapsed = ?started.elapsed(), "PostgreSQL cluster ready");
         Ok(cluster)
     }
 }
@@ -490,7 +502,6 @@ fn wait_ready(server: &mut Child, data_dir: &Path, log_file: &Path) -> Result<()
         {
             return Err(Error::ServerExited {
                 status,
-                log_file: log_file.to_owned(),
                 log_tail: log_tail(log_file),
             });
         }
@@ -507,7 +518,6 @@ fn wait_ready(server: &mut Child, data_dir: &Path, log_file: &Path) -> Result<()
             let _ = server.wait();
             return Err(Error::StartTimeout {
                 timeout: START_TIMEOUT,
-                log_file: log_file.to_owned(),
                 log_tail: log_tail(log_file),
             });
         }
@@ -618,13 +628,11 @@ impl LocalCluster {
     }
 
     fn spawn_watchdog(&self) -> Result<Child, Error> {
-        let pid = self.pid().to_string();
         let mut command = Command::new("/bin/sh");
         command
             .arg("-c")
             .arg(WATCHDOG_SCRIPT)
             .arg("movr-localdb-watchdog")
-            .arg(&pid)
             .arg(self.root_path())
             .current_dir("/")
             .stdin(Stdio::piped())
@@ -633,7 +641,7 @@ impl LocalCluster {
             // Own process group: a Ctrl-C aimed at us must not kill the
             // watchdog before it has cleaned up.
             .process_group(0);
-        tracing::debug!(pid, "starting the watchdog");
+        tracing::debug!(root = %self.root_path().display(), "starting the watchdog");
         command
             .spawn()
             .map_err(Error::io("start the watchdog process /bin/sh"))

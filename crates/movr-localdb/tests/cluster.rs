@@ -145,6 +145,7 @@ fn bad_setting_reports_the_server_log() {
         .start()
         .unwrap_err();
     let message = err.to_string();
+    eprintln!("{message}");
     assert!(matches!(err, Error::ServerExited { .. }), "{err:?}");
     assert!(
         message.contains("unrecognized configuration parameter \"no_such_setting\""),
