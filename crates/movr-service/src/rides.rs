@@ -93,8 +93,14 @@ impl MovR {
             .run("end_ride", |conn| {
                 async move {
                     Ok::<_, ServiceError>(
-                        rides::end(conn, actor.city, actor.id.into_uuid(), ride.into_uuid(), location)
-                            .await?,
+                        rides::end(
+                            conn,
+                            actor.city,
+                            actor.id.into_uuid(),
+                            ride.into_uuid(),
+                            location,
+                        )
+                        .await?,
                     )
                 }
                 .scope_boxed()
@@ -106,14 +112,17 @@ impl MovR {
         let row = self
             .db
             .run("end_ride.diagnose", |conn| {
-                async move { Ok::<_, ServiceError>(rides::find_anywhere(conn, ride.into_uuid()).await?) }
+                async move {
+                        Ok::<_, ServiceError>(rides::find_anywhere(conn, ride.into_uuid()).await?)
+                    }
                     .scope_boxed()
             })
             .await?;
         Err(match row {
             None => ServiceError::NotFound(Entity::Ride),
             Some(row)
-                if row.rider_id != actor.id.into_uuid() || row.rider_city != actor.city.as_str() =>
+                if row.rider_id != actor.id.into_uuid()
+                    || row.rider_city != actor.city.as_str() =>
             {
                 ServiceError::Forbidden(Entity::Ride)
             }
@@ -130,8 +139,13 @@ impl MovR {
             .run("rides", |conn| {
                 async move {
                     Ok::<_, ServiceError>(
-                        rides::list_for_rider(conn, actor.city, actor.id.into_uuid(), MAX_LISTED_RIDES)
-                            .await?,
+                        rides::list_for_rider(
+                            conn,
+                            actor.city,
+                            actor.id.into_uuid(),
+                            MAX_LISTED_RIDES,
+                        )
+                        .await?,
                     )
                 }
                 .scope_boxed()

@@ -63,7 +63,9 @@ impl MovR {
         if !self.passwords.verify(password, stored_hash).await {
             return Err(ServiceError::InvalidCredentials);
         }
-        row.ok_or(ServiceError::InvalidCredentials)?.try_into().map_err(ServiceError::from)
+        row.ok_or(ServiceError::InvalidCredentials)?
+            .try_into()
+            .map_err(ServiceError::from)
     }
 
     /// The active user `id` of `city`.
@@ -76,7 +78,9 @@ impl MovR {
                     .scope_boxed()
             })
             .await?;
-        row.ok_or(ServiceError::NotFound(Entity::User))?.try_into().map_err(ServiceError::from)
+        row.ok_or(ServiceError::NotFound(Entity::User))?
+            .try_into()
+            .map_err(ServiceError::from)
     }
 
     /// The active user holding `username` (any spelling case).
@@ -84,7 +88,9 @@ impl MovR {
     pub async fn user_by_username(&self, username: &str) -> Result<User, ServiceError> {
         let name = Username::parse(username).map_err(|_| ServiceError::NotFound(Entity::User))?;
         let row = self.find_user_row(name.as_str()).await?;
-        row.ok_or(ServiceError::NotFound(Entity::User))?.try_into().map_err(ServiceError::from)
+        row.ok_or(ServiceError::NotFound(Entity::User))?
+            .try_into()
+            .map_err(ServiceError::from)
     }
 
     async fn find_user_row(&self, username: &str) -> Result<Option<users::UserRow>, ServiceError> {
@@ -123,7 +129,9 @@ impl MovR {
             .db
             .run("remove_user", |conn| {
                 async move {
-                    Ok::<_, ServiceError>(users::soft_delete(conn, actor.city, id.into_uuid()).await?)
+                    Ok::<_, ServiceError>(
+                        users::soft_delete(conn, actor.city, id.into_uuid()).await?,
+                    )
                 }
                 .scope_boxed()
             })

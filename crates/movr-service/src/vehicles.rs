@@ -57,7 +57,9 @@ impl MovR {
         let row = self
             .db
             .run("vehicle", |conn| {
-                async move { Ok::<_, ServiceError>(vehicles::find(conn, city, id.into_uuid()).await?) }
+                async move {
+                        Ok::<_, ServiceError>(vehicles::find(conn, city, id.into_uuid()).await?)
+                    }
                     .scope_boxed()
             })
             .await?;
@@ -71,7 +73,11 @@ impl MovR {
     /// Lists a vehicle owned by the actor, in the actor's home city, and
     /// marks the actor an owner. One statement.
     #[tracing::instrument(skip(self))]
-    pub async fn add_vehicle(&self, actor: Actor, vehicle: NewVehicle) -> Result<Vehicle, ServiceError> {
+    pub async fn add_vehicle(
+        &self,
+        actor: Actor,
+        vehicle: NewVehicle,
+    ) -> Result<Vehicle, ServiceError> {
         let row = NewVehicleRow {
             id: Uuid::new_v4(),
             vehicle_type: vehicle.vehicle_type.as_str(),
@@ -90,7 +96,9 @@ impl MovR {
                 .scope_boxed()
             })
             .await?;
-        Ok(Vehicle::try_from(inserted.ok_or(ServiceError::NotFound(Entity::User))?)?)
+        Ok(Vehicle::try_from(
+            inserted.ok_or(ServiceError::NotFound(Entity::User))?,
+        )?)
     }
 
     /// Removes (soft-deletes) one of the actor's vehicles; clears the actor's
