@@ -1,8 +1,47 @@
-//! `cargo xtask`: maintainer chores. The web issue adds `demo`; the deploy issue adds `deploy`.
+//! `cargo xtask`: maintainer chores, one subcommand each. No product logic
+//! lives here.
 
-fn main() {
-    eprintln!(
-        "usage: cargo xtask <command>\n\nNo commands yet: `demo` and `deploy` arrive with their issues."
-    );
-    std::process::exit(2);
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  schema [--check]   regenerate crates/movr-db/src/schema.rs from the migrations
+                     (--check: fail if the committed file differs instead)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["schema"] => schema::run(schema::Mode::Write),
+        ["schema", "--check"] => schema::run(schema::Mode::Check),
+        ["help" | "--help" | "-h"] => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
