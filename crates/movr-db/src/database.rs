@@ -1,6 +1,9 @@
 //! `Database`: the pool plus the retrying transaction runner every use case
 //! goes through.
 
+use std::ops::ControlFlow;
+use std::time::Duration;
+
 use diesel_async::pooled_connection::bb8::PooledConnection;
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, TransactionManager};
 use scoped_futures::ScopedBoxFuture;
@@ -94,8 +97,13 @@ impl Database {
     }
 
     fn unavailable(&self, error: impl std::fmt::Display) -> DbError {
+        let state = self.pool.state();
         let cause = match self.last_connection_error.get() {
             Some(cause) => format!("{error}: {cause}"),
+            None if state.idle_connections == 0 && state.connections > 0 => format!(
+                "{error}: all {} connections of the pool stayed busy",
+                state.connections
+            ),
             None => error.to_string(),
         };
         DbError::Unavailable(cause.into())
@@ -122,31 +130,36 @@ impl Database {
         E: TransactionError + 'a,
     {
         let mut connection = self.connection().await?;
-        self.with_retries(name, async || {
-            let conn: &mut AsyncPgConnection = &mut connection;
+        let conn: &mut AsyncPgConnection = &mut connection;
+        let mut retry = 0;
+        loop {
             AnsiTransactionManager::begin_transaction_sql(
-                conn,
+                &mut *conn,
                 "BEGIN ISOLATION LEVEL SERIALIZABLE",
             )
             .await?;
-            match operation(conn).await {
+            let result = match operation(&mut *conn).await {
                 // A failed COMMIT is rolled back by the transaction manager;
                 // a 40001 there is retried like any other.
-                Ok(value) => AnsiTransactionManager::commit_transaction(conn)
+                Ok(value) => AnsiTransactionManager::commit_transaction(&mut *conn)
                     .await
                     .map(|()| value)
                     .map_err(E::from),
                 Err(error) => {
-                    if let Err(rollback) = AnsiTransactionManager::rollback_transaction(conn).await
-                    {
-                        tracing::error!(operation = name, %rollback, "rollback failed");
-                        return Err(E::from(rollback));
+                    match AnsiTransactionManager::rollback_transaction(&mut *conn).await {
+                        Ok(()) => Err(error),
+                        Err(rollback) => {
+                            tracing::error!(operation = name, %rollback, "rollback failed");
+                            Err(E::from(rollback))
+                        }
                     }
-                    Err(error)
                 }
+            };
+            match self.next_step(name, result, &mut retry) {
+                ControlFlow::Break(result) => return result,
+                ControlFlow::Continue(delay) => tokio::time::sleep(delay).await,
             }
-        })
-        .await
+        }
     }
 
     /// Runs `operation` without an explicit transaction, retrying it on
@@ -162,39 +175,45 @@ impl Database {
         E: TransactionError + 'a,
     {
         let mut connection = self.connection().await?;
-        self.with_retries(name, async || operation(&mut connection).await)
-            .await
-    }
-
-    async fn with_retries<T, E: TransactionError>(
-        &self,
-        name: &'static str,
-        mut attempt: impl AsyncFnMut() -> Result<T, E>,
-    ) -> Result<T, E> {
         let mut retry = 0;
         loop {
-            match attempt().await {
-                Err(error) if error.is_retryable() && retry + 1 < self.retry.max_attempts => {
-                    let delay = self.retry.delay(retry);
-                    retry += 1;
-                    tracing::info!(
-                        operation = name,
-                        retry,
-                        delay_ms = delay.as_millis(),
-                        "serialization conflict, retrying the transaction"
-                    );
-                    tokio::time::sleep(delay).await;
-                }
-                Err(error) if error.is_retryable() => {
-                    tracing::warn!(
-                        operation = name,
-                        attempts = retry + 1,
-                        "transaction retries exhausted"
-                    );
-                    return Err(error);
-                }
-                result => return result,
+            let result = operation(&mut connection).await;
+            match self.next_step(name, result, &mut retry) {
+                ControlFlow::Break(result) => return result,
+                ControlFlow::Continue(delay) => tokio::time::sleep(delay).await,
             }
+        }
+    }
+
+    /// After an attempt: the result to return, or how long to wait before
+    /// retrying a serialization conflict.
+    fn next_step<T, E: TransactionError>(
+        &self,
+        name: &'static str,
+        result: Result<T, E>,
+        retry: &mut u32,
+    ) -> ControlFlow<Result<T, E>, Duration> {
+        match result {
+            Err(error) if error.is_retryable() && *retry + 1 < self.retry.max_attempts => {
+                let delay = self.retry.delay(*retry);
+                *retry += 1;
+                tracing::info!(
+                    operation = name,
+                    retry = *retry,
+                    delay_ms = delay.as_millis(),
+                    "serialization conflict, retrying the transaction"
+                );
+                ControlFlow::Continue(delay)
+            }
+            Err(error) if error.is_retryable() => {
+                tracing::warn!(
+                    operation = name,
+                    attempts = *retry + 1,
+                    "transaction retries exhausted"
+                );
+                ControlFlow::Break(Err(error))
+            }
+            result => ControlFlow::Break(result),
         }
     }
 }

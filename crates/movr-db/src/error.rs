@@ -83,10 +83,11 @@ impl From<DieselError> for DbError {
             return Self::Unexpected(error);
         };
         let constraint = || {
-            info.constraint_name()
+            let name = info
+                .constraint_name()
                 .or(info.column_name())
-                .unwrap_or("unknown")
-                .to_owned()
+                .unwrap_or("unknown");
+            parent_constraint(name).to_owned()
         };
         match kind {
             DatabaseErrorKind::UniqueViolation => Self::UniqueViolation {
@@ -105,6 +106,12 @@ impl From<DieselError> for DbError {
             _ => Self::Unexpected(error),
         }
     }
+}
+
+/// PostgreSQL names the partition's copy of an index in its errors; our
+/// migrations name those copies `<parent>__<partition>`.
+fn parent_constraint(name: &str) -> &str {
+    name.split_once("__").map_or(name, |(parent, _)| parent)
 }
 
 impl From<bb8::RunError<diesel_async::pooled_connection::PoolError>> for DbError {
@@ -175,6 +182,18 @@ mod tests {
             );
         }
         assert!(!DbError::from(DieselError::NotFound).is_retryable());
+    }
+
+    #[test]
+    fn a_partition_index_is_reported_under_its_parent_name() {
+        let error = DieselError::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            Box::new(Info("rides_one_open_per_vehicle__us_east")),
+        );
+        assert_eq!(
+            DbError::from(error).constraint(),
+            Some("rides_one_open_per_vehicle")
+        );
     }
 
     #[test]

@@ -11,7 +11,6 @@ use diesel_async::pooled_connection::{
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
-use futures_util::future::BoxFuture;
 
 use crate::statement_log::{HEALTH_CHECK_SQL, StatementLog};
 
@@ -68,7 +67,8 @@ impl PoolConfig {
 }
 
 /// The last error met while opening a connection, kept so that a checkout
-/// timeout can say why no connection came.
+/// timeout can say why no connection came. Cleared by the next successful
+/// connection, so a healed failure is not blamed for a later timeout.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LastConnectionError(Arc<Mutex<Option<String>>>);
 
@@ -80,15 +80,15 @@ impl LastConnectionError {
             .clone()
     }
 
-    fn set(&self, error: String) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
+    fn set(&self, error: Option<String>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = error;
     }
 }
 
 impl bb8::ErrorSink<PoolError> for LastConnectionError {
     fn sink(&self, error: PoolError) {
         tracing::warn!(%error, "could not open a database connection");
-        self.set(error.to_string());
+        self.set(Some(error.to_string()));
     }
 
     fn boxed_clone(&self) -> Box<dyn bb8::ErrorSink<PoolError>> {
@@ -100,13 +100,23 @@ impl bb8::ErrorSink<PoolError> for LastConnectionError {
 /// server can start while the database is still coming up.
 pub(crate) fn build(config: &PoolConfig) -> (Pool, LastConnectionError) {
     let statement_log = config.statement_log.clone();
+    let last_error = LastConnectionError::default();
+    let on_connect = last_error.clone();
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
-    manager_config.custom_setup = Box::new(move |url| setup(url, statement_log.clone()));
+    manager_config.custom_setup = Box::new(move |url| {
+        let on_connect = on_connect.clone();
+        let statement_log = statement_log.clone();
+        async move {
+            let connection = setup(url, statement_log).await?;
+            on_connect.set(None);
+            Ok(connection)
+        }
+        .boxed()
+    });
     // Checked on every checkout: a connection the server closed is dropped
     // and replaced instead of being handed out.
     manager_config.recycling_method = RecyclingMethod::CustomQuery(HEALTH_CHECK_SQL.into());
     let manager = AsyncDieselConnectionManager::new_with_config(&config.url, manager_config);
-    let last_error = LastConnectionError::default();
     let pool = bb8::Pool::builder()
         .max_size(config.max_size)
         .connection_timeout(config.connection_timeout)
@@ -119,12 +129,19 @@ pub(crate) fn build(config: &PoolConfig) -> (Pool, LastConnectionError) {
 }
 
 /// Opens one connection and prepares its session.
-fn setup(
+async fn setup(
     url: &str,
     statement_log: Option<StatementLog>,
-) -> BoxFuture<'_, Result<AsyncPgConnection, ConnectionError>> {
-    async move {
-        let mut connection = AsyncPgConnection::establish(url).await?;
+) -> Result<AsyncPgConnection, ConnectionError> {
+    {
+        // Connect with tokio-postgres directly: diesel-async's `establish`
+        // keeps only the top-level message ("error connecting to server")
+        // and drops the cause (e.g. "Connection refused").
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .map_err(|error| ConnectionError::BadConnection(error_chain(&error)))?;
+        let mut connection =
+            AsyncPgConnection::try_from_client_and_connection(client, connection).await?;
         // Every transaction, explicit or single-statement, runs SERIALIZABLE
         // (CockroachDB's only isolation level): single-statement operations
         // then need no BEGIN/COMMIT round trips to be serializable.
@@ -137,5 +154,16 @@ fn setup(
         }
         Ok(connection)
     }
-    .boxed()
+}
+
+/// An error and its causes, in one line.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

@@ -8,7 +8,7 @@ use diesel::connection::{Instrumentation, InstrumentationEvent};
 /// The statement the pool sends to check a connection before handing it out.
 pub const HEALTH_CHECK_SQL: &str = "SELECT 1";
 
-/// Records the SQL of every statement (and transaction boundary) sent on the
+/// Records the SQL of every statement (transaction boundaries included) sent on the
 /// connections it is installed on. Clones share one log.
 #[derive(Debug, Clone, Default)]
 pub struct StatementLog {
@@ -51,9 +51,6 @@ impl Instrumentation for StatementLog {
                 let sql = text.split(" -- binds: ").next().unwrap_or(&text);
                 self.push(sql.trim().to_owned());
             }
-            InstrumentationEvent::BeginTransaction { .. } => self.push("BEGIN".to_owned()),
-            InstrumentationEvent::CommitTransaction { .. } => self.push("COMMIT".to_owned()),
-            InstrumentationEvent::RollbackTransaction { .. } => self.push("ROLLBACK".to_owned()),
             _ => {}
         }
     }

@@ -35,8 +35,23 @@ CREATE TABLE rides_us_east PARTITION OF rides FOR VALUES IN ('new york', 'boston
 CREATE TABLE rides_us_west PARTITION OF rides FOR VALUES IN ('san francisco', 'seattle', 'los angeles');
 CREATE TABLE rides_europe_west PARTITION OF rides FOR VALUES IN ('amsterdam', 'paris', 'rome');
 
-CREATE UNIQUE INDEX rides_one_open_per_vehicle ON rides (city, vehicle_id) WHERE end_time IS NULL;
-CREATE UNIQUE INDEX rides_one_open_per_rider ON rides (city, rider_city, rider_id) WHERE end_time IS NULL;
+-- PostgreSQL reports a unique violation under the name of the partition's
+-- own index, so each partition's copy is named `<parent>__<partition>`
+-- (movr-db maps it back to the parent's name) instead of a generated name.
+CREATE UNIQUE INDEX rides_one_open_per_vehicle ON ONLY rides (city, vehicle_id) WHERE end_time IS NULL;
+CREATE UNIQUE INDEX rides_one_open_per_vehicle__us_east ON rides_us_east (city, vehicle_id) WHERE end_time IS NULL;
+ALTER INDEX rides_one_open_per_vehicle ATTACH PARTITION rides_one_open_per_vehicle__us_east;
+CREATE UNIQUE INDEX rides_one_open_per_vehicle__us_west ON rides_us_west (city, vehicle_id) WHERE end_time IS NULL;
+ALTER INDEX rides_one_open_per_vehicle ATTACH PARTITION rides_one_open_per_vehicle__us_west;
+CREATE UNIQUE INDEX rides_one_open_per_vehicle__europe_west ON rides_europe_west (city, vehicle_id) WHERE end_time IS NULL;
+ALTER INDEX rides_one_open_per_vehicle ATTACH PARTITION rides_one_open_per_vehicle__europe_west;
+CREATE UNIQUE INDEX rides_one_open_per_rider ON ONLY rides (city, rider_city, rider_id) WHERE end_time IS NULL;
+CREATE UNIQUE INDEX rides_one_open_per_rider__us_east ON rides_us_east (city, rider_city, rider_id) WHERE end_time IS NULL;
+ALTER INDEX rides_one_open_per_rider ATTACH PARTITION rides_one_open_per_rider__us_east;
+CREATE UNIQUE INDEX rides_one_open_per_rider__us_west ON rides_us_west (city, rider_city, rider_id) WHERE end_time IS NULL;
+ALTER INDEX rides_one_open_per_rider ATTACH PARTITION rides_one_open_per_rider__us_west;
+CREATE UNIQUE INDEX rides_one_open_per_rider__europe_west ON rides_europe_west (city, rider_city, rider_id) WHERE end_time IS NULL;
+ALTER INDEX rides_one_open_per_rider ATTACH PARTITION rides_one_open_per_rider__europe_west;
 -- list_rides(rider): the rider's history across cities, newest first.
 CREATE INDEX rides_rider_idx ON rides (rider_city, rider_id, start_time DESC);
 -- Explaining a refusal for a ride id the rider does not own.

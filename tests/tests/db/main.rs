@@ -1,0 +1,11 @@
+//! End-to-end tests of the persistence layer (`movr-db`) against PostgreSQL:
+//! the retrying transaction runner with real serialization failures, the
+//! pool, the schema's guarantees and conventions, the migrations, and the
+//! row conversions. Each test gets its own freshly migrated database.
+
+mod migrations;
+mod pool;
+mod rows;
+mod runner;
+mod schema;
+mod support;

@@ -1,0 +1,182 @@
+//! The embedded migrations: the seed rows, idempotence, a fresh database,
+//! and the down migrations.
+
+use chrono::{TimeDelta, TimeZone, Utc};
+use diesel::migration::MigrationSource;
+use diesel::pg::Pg;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use geo_types::Point;
+use movr_core::{City, Location, Ride, User, Vehicle, VehicleStatus, VehicleType};
+use movr_db::{Database, MIGRATIONS, PoolConfig, rides, run_migrations, users, vehicles};
+use movr_tests::TestDb;
+use scoped_futures::ScopedFutureExt;
+
+use crate::support::{CARL, SCOOTER, SEED_RIDE, ScratchDb, int, texts};
+
+async fn user_tables(conn: &mut AsyncPgConnection) -> Vec<String> {
+    texts(
+        conn,
+        "SELECT tablename::text AS value FROM pg_tables \
+         WHERE schemaname = 'public' AND tablename <> '__diesel_schema_migrations' \
+         ORDER BY tablename",
+    )
+    .await
+    .expect("list tables")
+}
+
+const ALL_VERSIONS: [&str; 5] = [
+    "00000000000001",
+    "00000000000002",
+    "00000000000003",
+    "00000000000004",
+    "00000000000005",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_seed_rows_are_there_and_convert() {
+    let db = TestDb::new().await;
+    let (carl, scooter, history) = db
+        .database()
+        .run("seed", |conn| {
+            async move {
+                let carl = users::find_by_username(conn, "carl").await?;
+                let scooter = vehicles::find(conn, City::NewYork, SCOOTER).await?;
+                let history = rides::list_for_rider(conn, City::NewYork, CARL, 10).await?;
+                Ok::<_, movr_db::DbError>((carl, scooter, history))
+            }
+            .scope_boxed()
+        })
+        .await
+        .expect("read the seed rows");
+
+    let carl = carl.expect("carl exists");
+    assert_eq!(carl.password_hash, "!", "carl cannot log in");
+    assert_eq!(carl.active_ride_id, None);
+    assert_eq!(carl.deleted_at, None);
+    let carl = User::try_from(carl).expect("carl converts");
+    assert_eq!(carl.id.0, CARL);
+    assert_eq!(carl.city, City::NewYork);
+    assert_eq!(carl.username, "carl");
+    assert_eq!(carl.full_name(), "Carl Kimball");
+    assert_eq!(carl.email, "carl@cockroachlabs.com");
+    assert!(carl.is_owner);
+
+    let scooter = Vehicle::try_from(scooter.expect("the scooter exists")).expect("converts");
+    assert_eq!(scooter.id.0, SCOOTER);
+    assert_eq!(scooter.owner_id.0, CARL);
+    assert_eq!(scooter.city, City::NewYork);
+    assert_eq!(scooter.vehicle_type, VehicleType::Scooter);
+    assert_eq!(scooter.status, VehicleStatus::Available);
+    assert_eq!(
+        scooter.last_location,
+        Location::new("Time Square", Some(Point::new(-73.9855, 40.7580))).expect("a location")
+    );
+    assert_eq!(
+        (scooter.color.as_str(), scooter.brand.as_str()),
+        ("red", "Razor")
+    );
+    assert_eq!(
+        scooter.date_added,
+        Utc.with_ymd_and_hms(2019, 1, 2, 3, 4, 5)
+            .single()
+            .expect("a time")
+    );
+
+    assert_eq!(history.len(), 1, "{history:?}");
+    let ride = Ride::try_from(history.into_iter().next().expect("one ride")).expect("converts");
+    assert_eq!(ride.id.0, SEED_RIDE);
+    assert_eq!(ride.vehicle_id.0, SCOOTER);
+    assert_eq!((ride.city, ride.rider_city), (City::NewYork, City::NewYork));
+    assert!(!ride.is_active());
+    assert_eq!(ride.length(), Some(TimeDelta::minutes(30)));
+    assert_eq!(
+        ride.start_location,
+        Location::new("Grand Central", Some(Point::new(-73.9772, 40.7527))).expect("a location")
+    );
+    assert_eq!(
+        ride.end_location,
+        Some(
+            Location::new("Time Square", Some(Point::new(-73.9855, 40.7580))).expect("a location")
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrating_a_migrated_database_applies_nothing() {
+    let db = TestDb::new().await;
+    let applied = run_migrations(db.database()).await.expect("migrate again");
+    assert!(applied.is_empty(), "{applied:?}");
+    let mut conn = db.raw_connection().await;
+    let versions = texts(
+        &mut conn,
+        "SELECT version AS value FROM __diesel_schema_migrations ORDER BY version",
+    )
+    .await
+    .expect("applied versions");
+    assert_eq!(versions, ALL_VERSIONS);
+    let carls = int(
+        &mut conn,
+        "SELECT count(*) AS value FROM users WHERE username = 'carl'",
+    )
+    .await
+    .expect("count");
+    assert_eq!(carls, 1, "the seed ran once");
+}
+
+/// On an empty database all five migrations apply in order; their down
+/// migrations, run in reverse, remove everything they created, and the ups
+/// apply again on top.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_database_gets_every_migration_and_they_revert() {
+    let db = TestDb::new().await;
+    let scratch = ScratchDb::create(&db).await;
+    let database = Database::new(&PoolConfig::new(scratch.url()));
+    let applied = run_migrations(&database).await.expect("migrate");
+    assert_eq!(applied, ALL_VERSIONS);
+    assert!(run_migrations(&database).await.expect("again").is_empty());
+    drop(database);
+
+    let mut conn = AsyncPgConnection::establish(scratch.url())
+        .await
+        .expect("connect to the scratch database");
+    assert_eq!(
+        user_tables(&mut conn).await.len(),
+        13,
+        "3 × (1 + 3 partitions) + usernames"
+    );
+
+    // Down, newest first, with the embedded SQL itself.
+    let migrations = MigrationSource::<Pg>::migrations(&MIGRATIONS).expect("embedded migrations");
+    let names: Vec<String> = migrations
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .collect();
+    assert_eq!(names, ALL_VERSIONS);
+    let mut sync = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
+    tokio::task::block_in_place(|| {
+        for migration in migrations.iter().rev() {
+            migration
+                .revert(&mut sync)
+                .unwrap_or_else(|error| panic!("revert {}: {error}", migration.name()));
+        }
+    });
+    let mut conn = sync.into_inner();
+    assert_eq!(user_tables(&mut conn).await, Vec::<String>::new());
+    conn.batch_execute("DELETE FROM __diesel_schema_migrations")
+        .await
+        .expect("forget the versions");
+
+    let database = Database::new(&PoolConfig::new(scratch.url()));
+    assert_eq!(
+        run_migrations(&database).await.expect("migrate again"),
+        ALL_VERSIONS
+    );
+    let carls = int(
+        &mut conn,
+        "SELECT count(*) AS value FROM users WHERE username = 'carl'",
+    )
+    .await
+    .expect("count");
+    assert_eq!(carls, 1);
+}

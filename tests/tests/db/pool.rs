@@ -1,0 +1,232 @@
+//! The bb8 pool: dead connections are replaced, an unreachable database is
+//! reported as `Unavailable` with its real cause, and errors shown to callers
+//! carry no SQL or row values.
+
+use std::time::{Duration, Instant};
+
+use movr_core::{City, Location};
+use movr_db::users::{self, NewUserRow};
+use movr_db::vehicles::{self, NewVehicleRow};
+use movr_db::{Database, DbError, PoolConfig};
+use movr_tests::TestDb;
+use scoped_futures::ScopedFutureExt;
+use uuid::Uuid;
+
+use crate::support::{self, CARL, boolean, chain, int};
+
+async fn backend_pid(database: &Database) -> Result<i64, DbError> {
+    database
+        .run("pid", |conn| {
+            async move { int(conn, "SELECT pg_backend_pid()::int8 AS value").await }.scope_boxed()
+        })
+        .await
+}
+
+fn quick_config(url: String) -> PoolConfig {
+    let mut config = PoolConfig::new(url);
+    config.connection_timeout = Duration::from_secs(1);
+    config
+}
+
+/// A URL to a port nothing listens on.
+fn closed_port_url(credentials: &str) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
+    let port = listener.local_addr().expect("its address").port();
+    drop(listener);
+    format!("postgres://{credentials}@127.0.0.1:{port}/movr")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_the_server_terminated_is_replaced() {
+    let db = TestDb::with_pool_size(1).await;
+    let database = db.database();
+    let before = backend_pid(database).await.expect("first checkout");
+    assert_eq!(
+        backend_pid(database).await.expect("second checkout"),
+        before,
+        "a pool of one reuses its connection"
+    );
+
+    let mut admin = db.raw_connection().await;
+    let terminated = boolean(
+        &mut admin,
+        // Waits (up to 10 s) until the backend has exited.
+        &format!("SELECT pg_terminate_backend({before}, 10000) AS value"),
+    )
+    .await
+    .expect("terminate the pooled backend");
+    assert!(terminated);
+
+    let after = backend_pid(database)
+        .await
+        .expect("the dead connection is replaced at checkout");
+    assert_ne!(after, before);
+    database.ping().await.expect("the pool answers");
+}
+
+/// PRODUCT BUG (fails): the cause reads "error connecting to server";
+/// diesel-async's `establish` keeps only tokio-postgres' top-level message,
+/// dropping the `source()` that says "Connection refused".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_connection_is_reported_as_unavailable_with_its_cause() {
+    let database = Database::new(&quick_config(closed_port_url("movr:s3cret-pw")));
+    let started = Instant::now();
+    let error = database.ping().await.expect_err("nothing listens there");
+    let elapsed = started.elapsed();
+    assert!(matches!(error, DbError::Unavailable(_)), "{error:?}");
+    assert!(
+        elapsed < Duration::from_secs(3),
+        "took {elapsed:?} with a 1 s connection timeout"
+    );
+    let explained = chain(&error);
+    assert!(
+        explained.to_lowercase().contains("connection refused"),
+        "the cause is lost: {explained}"
+    );
+    assert_eq!(error.to_string(), "the database is unavailable");
+    let debug = format!("{error:?}");
+    assert!(
+        !explained.contains("s3cret-pw") && !debug.contains("s3cret-pw"),
+        "the password leaks: {debug}"
+    );
+    // The same through the runner.
+    let error = database
+        .run("never", |conn| {
+            async move { int(conn, "SELECT 1::int8 AS value").await }.scope_boxed()
+        })
+        .await
+        .expect_err("nothing listens there");
+    assert!(matches!(error, DbError::Unavailable(_)), "{error:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_database_is_reported_as_unavailable_naming_it() {
+    let db = TestDb::new().await;
+    let missing = format!("movr_missing_{}", Uuid::new_v4().simple());
+    let database = Database::new(&quick_config(support::sibling_url(&db, &missing)));
+    let error = database.ping().await.expect_err("no such database");
+    assert!(matches!(error, DbError::Unavailable(_)), "{error:?}");
+    let explained = chain(&error);
+    assert!(
+        explained.contains(&missing) && explained.contains("does not exist"),
+        "the cause is lost: {explained}"
+    );
+}
+
+/// When every connection is checked out, a caller waits `connection_timeout`
+/// and gets `Unavailable`; the cause must not blame an old, already-healed
+/// connection failure.
+///
+/// PRODUCT BUG (fails): the error sink's last error is never cleared, and
+/// failed health checks are recorded too, so the timeout reads
+/// "Timed out in bb8: connection closed".
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exhausted_pool_does_not_blame_a_stale_connection_error() {
+    let db = TestDb::new().await;
+    let mut config = quick_config(db.url());
+    config.max_size = 1;
+    let database = Database::new(&config);
+    let pid = backend_pid(&database).await.expect("first checkout");
+    let mut admin = db.raw_connection().await;
+    assert!(
+        boolean(
+            &mut admin,
+            &format!("SELECT pg_terminate_backend({pid}, 10000) AS value"),
+        )
+        .await
+        .expect("terminate the pooled backend")
+    );
+    // Healed: the next checkout replaces the dead connection.
+    assert_ne!(backend_pid(&database).await.expect("replaced"), pid);
+
+    let held = database
+        .connection()
+        .await
+        .expect("take the only connection");
+    let started = Instant::now();
+    let error = database.ping().await.expect_err("the pool is exhausted");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    drop(held);
+    assert!(matches!(error, DbError::Unavailable(_)), "{error:?}");
+    let explained = chain(&error);
+    assert!(
+        !explained.to_lowercase().contains("closed"),
+        "an exhausted pool is blamed on a connection that was closed long ago: {explained}"
+    );
+}
+
+/// `DbError`'s Display names the constraint, never the statement or the
+/// values; those stay in `source()`/Debug for logs.
+#[tokio::test(flavor = "multi_thread")]
+async fn error_display_carries_no_sql_or_values() {
+    let db = TestDb::new().await;
+    let database = db.database();
+    let error = database
+        .run("duplicate", |conn| {
+            async move {
+                users::insert(
+                    conn,
+                    NewUserRow {
+                        city: City::Seattle,
+                        id: Uuid::new_v4(),
+                        first_name: "Zed",
+                        last_name: "Zebulon",
+                        email: "zed@example.com",
+                        username: "carl",
+                        password_hash: "$argon2id$v=19$secret",
+                    },
+                )
+                .await
+            }
+            .scope_boxed()
+        })
+        .await
+        .expect_err("carl is taken");
+    let shown = error.to_string();
+    assert_eq!(
+        shown,
+        "unique constraint `usernames_pkey` refused the write"
+    );
+    for leak in ["carl", "Zebulon", "argon2", "INSERT", "duplicate key"] {
+        assert!(!shown.contains(leak), "{leak} in {shown}");
+    }
+
+    let location = Location::parse("Hoverboard Plaza").expect("a location");
+    let error = database
+        .run("bad_type", |conn| {
+            let location = &location;
+            async move {
+                vehicles::insert(
+                    conn,
+                    City::NewYork,
+                    CARL,
+                    NewVehicleRow {
+                        id: Uuid::new_v4(),
+                        vehicle_type: "hoverboard",
+                        location,
+                        color: "chartreuse",
+                        brand: "Acme",
+                    },
+                )
+                .await
+            }
+            .scope_boxed()
+        })
+        .await
+        .expect_err("hoverboards are not vehicles here");
+    assert_eq!(error.constraint(), Some("vehicles_type_check"), "{error:?}");
+    let shown = error.to_string();
+    for leak in ["hoverboard", "chartreuse", "Hoverboard Plaza", "INSERT"] {
+        assert!(!shown.contains(leak), "{leak} in {shown}");
+    }
+}
+
+/// The pool's Debug output (and so any log of the config) hides the
+/// password of the URL.
+#[test]
+fn pool_config_debug_hides_the_password() {
+    let config = PoolConfig::new("postgres://movr:s3cret-pw@db.example:26257/movr");
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("s3cret-pw"), "{shown}");
+    assert!(shown.contains("db.example:26257/movr"), "{shown}");
+}
