@@ -64,9 +64,9 @@ async fn a_connection_the_server_terminated_is_replaced() {
     database.ping().await.expect("the pool answers");
 }
 
-/// PRODUCT BUG (fails): the cause reads "error connecting to server";
-/// diesel-async's `establish` keeps only tokio-postgres' top-level message,
-/// dropping the `source()` that says "Connection refused".
+/// diesel-async's `establish` keeps only tokio-postgres' top-level message
+/// ("error connecting to server"); the pool connects with tokio-postgres
+/// itself so the cause ("Connection refused") survives.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_connection_is_reported_as_unavailable_with_its_cause() {
     let database = Database::new(&quick_config(closed_port_url("movr:s3cret-pw")));
@@ -116,10 +116,6 @@ async fn a_missing_database_is_reported_as_unavailable_naming_it() {
 /// When every connection is checked out, a caller waits `connection_timeout`
 /// and gets `Unavailable`; the cause must not blame an old, already-healed
 /// connection failure.
-///
-/// PRODUCT BUG (fails): the error sink's last error is never cleared, and
-/// failed health checks are recorded too, so the timeout reads
-/// "Timed out in bb8: connection closed".
 #[tokio::test(flavor = "multi_thread")]
 async fn an_exhausted_pool_does_not_blame_a_stale_connection_error() {
     let db = TestDb::new().await;

@@ -112,12 +112,8 @@ async fn a_rider_has_at_most_one_open_ride_per_city() {
 
 /// `DbError::UniqueViolation` must name the index of the schema (the name
 /// the service layer matches on, and the one CockroachDB reports), not the
-/// name PostgreSQL generated for the partition's copy of it.
-///
-/// PRODUCT BUG (fails on PostgreSQL): a violation of a unique index on a
-/// partitioned table reports the partition's index, e.g.
-/// `rides_us_east_city_vehicle_id_idx`, so `movr-service` cannot recognise
-/// `rides_one_open_per_vehicle` / `rides_one_open_per_rider`.
+/// name PostgreSQL reports for the partition's copy
+/// (`rides_one_open_per_vehicle__us_east`).
 #[tokio::test(flavor = "multi_thread")]
 async fn unique_violations_name_the_schema_index_not_a_partition_copy() {
     let db = TestDb::new().await;
