@@ -44,14 +44,11 @@ impl StatementLog {
 
 impl Instrumentation for StatementLog {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        match event {
-            InstrumentationEvent::StartQuery { query, .. } => {
-                // diesel appends ` -- binds: [...]` to the SQL; keep the SQL only.
-                let text = query.to_string();
-                let sql = text.split(" -- binds: ").next().unwrap_or(&text);
-                self.push(sql.trim().to_owned());
-            }
-            _ => {}
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            // diesel appends ` -- binds: [...]` to the SQL; keep the SQL only.
+            let text = query.to_string();
+            let sql = text.split(" -- binds: ").next().unwrap_or(&text);
+            self.push(sql.trim().to_owned());
         }
     }
 }

@@ -1,0 +1,122 @@
+//! The routes of the web app and its middleware, assembled in one place.
+
+use std::sync::Arc;
+
+use poem::middleware::Csrf;
+use poem::session::{CookieConfig, CookieSession};
+use poem::web::Html;
+use poem::web::cookie::{CookieKey, SameSite};
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, post};
+
+use crate::error::PageError;
+use crate::page::{LoginRequired, Page};
+use crate::pages::{account, home, rides, users, vehicles};
+use crate::request_log::{RequestId, RequestLog};
+use crate::state::AppState;
+use crate::{assets, health};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "movr-session";
+/// The CSRF cookie's name.
+pub const CSRF_COOKIE: &str = "movr-csrf";
+
+/// The whole web app. `secret_key` (at least 32 bytes) keys the encrypted
+/// session cookie and the CSRF tokens; `secure_cookies` adds `Secure` (off
+/// only in debug mode, for plain-HTTP development).
+pub fn app(
+    state: Arc<AppState>,
+    secret_key: &[u8],
+    secure_cookies: bool,
+) -> impl Endpoint<Output = Response> + use<> {
+    let session_key = CookieKey::derive_from(secret_key);
+    // An independent key for CSRF tokens, derived from the same secret.
+    let csrf_master = [secret_key, b"/movr/csrf"].concat();
+    let mut csrf_key = [0_u8; 32];
+    csrf_key.copy_from_slice(&CookieKey::derive_from(&csrf_master).encryption()[..32]);
+
+    Route::new()
+        .at("/", get(home::index))
+        .at("/login", get(account::login_page).post(account::login))
+        .at("/logout", get(account::logout))
+        .at(
+            "/register",
+            get(account::register_page).post(account::register),
+        )
+        .at("/users", get(users::list))
+        .at("/users/:id", get(users::profile))
+        .at("/users/remove/:id", post(users::remove))
+        .at("/vehicles", get(vehicles::list))
+        .at("/vehicles/add", get(vehicles::add_page).post(vehicles::add))
+        .at("/vehicles/remove/:id", post(vehicles::remove))
+        .at("/rides", get(rides::list))
+        .at("/rides/start/:vehicle", post(rides::start))
+        .at("/rides/end/:ride", post(rides::end))
+        .at("/city/:city", post(home::switch_city))
+        .at("/healthz", get(health::live))
+        .at("/readyz", get(health::ready))
+        .at("/static/*path", get(assets::asset))
+        .around(render_errors)
+        .with(
+            Csrf::new()
+                .cookie_name(CSRF_COOKIE)
+                .key(csrf_key)
+                .secure(secure_cookies)
+                .http_only(true)
+                .same_site(SameSite::Lax),
+        )
+        .with(CookieSession::new(
+            CookieConfig::private(session_key)
+                .name(SESSION_COOKIE)
+                .secure(secure_cookies)
+                .http_only(true)
+                .same_site(SameSite::Lax),
+        ))
+        .data(state)
+        .with(RequestLog)
+        .map_to_response()
+}
+
+/// Turns every error into a page: the error page with its status and a
+/// human message (a 500 shows only the request id, and its cause goes to
+/// the log), or the login redirect.
+async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let page = Page::of(&req);
+    let request_id = RequestId::of(&req);
+    let error = match next.call(req).await {
+        Ok(response) => return Ok(response.into_response()),
+        Err(error) => error,
+    };
+    if error.is::<LoginRequired>() {
+        return Ok(error.into_response());
+    }
+    let status = error.status();
+    let message = match error.downcast_ref::<PageError>() {
+        Some(page_error) => page_error.to_string(),
+        None => generic_message(status.as_u16()).to_owned(),
+    };
+    if status.is_server_error() {
+        let cause = error
+            .downcast_ref::<PageError>()
+            .and_then(|e| std::error::Error::source(e).map(|s| format!("{s:?}")))
+            .unwrap_or_else(|| format!("{error:?}"));
+        tracing::error!(request_id, %cause, "request failed");
+    }
+    let html = page.and_then(|page| page.render_error(status, &message));
+    Ok(match html {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, format!("{message} (request {request_id})")).into_response(),
+    })
+}
+
+fn generic_message(status: u16) -> &'static str {
+    match status {
+        400 => "The request could not be understood.",
+        404 => "There is no such page.",
+        405 => "That page does not accept this kind of request.",
+        413 => "The request is too large.",
+        415 => "The request is not a form MovR understands.",
+        503 => "MovR is temporarily unavailable; please try again in a moment.",
+        500..=599 => "Something went wrong on our side.",
+        _ => "The request could not be completed.",
+    }
+}

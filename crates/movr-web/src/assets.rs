@@ -1,0 +1,51 @@
+//! Static assets (CSS, icons), compiled into the binary and served under
+//! `/static/` with long-lived caching: pages work offline, no CDN.
+
+use poem::http::{StatusCode, header};
+use poem::web::Path;
+use poem::{Response, handler};
+
+/// (path under /static/, content type, bytes)
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "movr.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../templates/static/movr.css"),
+    ),
+    (
+        "icons/bike.svg",
+        "image/svg+xml",
+        include_bytes!("../../../templates/static/icons/bike.svg"),
+    ),
+    (
+        "icons/scooter.svg",
+        "image/svg+xml",
+        include_bytes!("../../../templates/static/icons/scooter.svg"),
+    ),
+    (
+        "icons/skateboard.svg",
+        "image/svg+xml",
+        include_bytes!("../../../templates/static/icons/skateboard.svg"),
+    ),
+    (
+        "icons/logo.svg",
+        "image/svg+xml",
+        include_bytes!("../../../templates/static/icons/logo.svg"),
+    ),
+];
+
+/// `GET /static/*path`
+#[handler]
+pub async fn asset(Path(path): Path<String>) -> Response {
+    match ASSETS.iter().find(|(name, _, _)| *name == path) {
+        Some((_, content_type, bytes)) => Response::builder()
+            .header(header::CONTENT_TYPE, *content_type)
+            .header(header::CACHE_CONTROL, "public, max-age=3600")
+            .header("x-content-type-options", "nosniff")
+            .body(*bytes),
+        None => Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+            .body("no such asset"),
+    }
+}

@@ -1,0 +1,330 @@
+//! Settings, read once from the environment (and an optional `.env` file in
+//! the working directory) into a typed [`Settings`].
+//!
+//! | variable | default | meaning |
+//! | --- | --- | --- |
+//! | `DATABASE_URL` (or the original's `DB_URI`) | required | `postgres://`, `postgresql://` or `cockroachdb://` URL |
+//! | `REGION` | `gcp-us-east1` | the cloud region this instance serves |
+//! | `PORT` | `8000` | HTTP port (on all interfaces) |
+//! | `SECRET_KEY` | random in debug mode, else required | at least 32 characters; keys the session and CSRF cookies |
+//! | `API_KEY` | none | Google Maps Embed API key; without it no maps are shown |
+//! | `DEBUG` | `false` | development mode: cookies without `Secure`, a random `SECRET_KEY` allowed |
+//!
+//! A missing or invalid setting is a [`ConfigError`] naming the variable and
+//! what is expected, in one line.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use movr_core::Region;
+
+/// A value kept out of logs and `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    /// Wraps a secret value.
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+
+    /// The secret itself; call only where it is used.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The smallest accepted `SECRET_KEY`, in bytes.
+pub const MIN_SECRET_KEY_BYTES: usize = 32;
+
+/// Everything the server needs to know about its environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The database connection URL.
+    pub database_url: Secret<String>,
+    /// The region this instance serves.
+    pub region: Region,
+    /// The HTTP port.
+    pub port: u16,
+    /// Keys the signed and encrypted cookies.
+    pub secret_key: Secret<Vec<u8>>,
+    /// Google Maps Embed API key.
+    pub api_key: Option<Secret<String>>,
+    /// Development mode.
+    pub debug: bool,
+}
+
+/// A setting that is missing or invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub variable: &'static str,
+    /// What is wrong and what is expected.
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: problem.into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the settings from the process environment, after loading a
+    /// `.env` file from the working directory if there is one (variables
+    /// already set win over the file).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(error) if error.not_found() => {}
+            Err(error) => return Err(ConfigError::new(".env", format!("cannot be read: {error}"))),
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let debug = match get("DEBUG") {
+            None => false,
+            Some(value) => parse_bool(&value).ok_or_else(|| {
+                ConfigError::new("DEBUG", format!("expected true or false, got {value:?}"))
+            })?,
+        };
+        let database_url = match (get("DATABASE_URL"), get("DB_URI")) {
+            (Some(url), _) => ("DATABASE_URL", url),
+            (None, Some(url)) => ("DB_URI", url),
+            (None, None) => {
+                return Err(ConfigError::new(
+                    "DATABASE_URL",
+                    "is not set; expected a postgres:// (or cockroachdb://) connection URL \
+                     (the original's DB_URI is accepted too)",
+                ));
+            }
+        };
+        let region = match get("REGION") {
+            None => Region::UsEast1,
+            Some(value) => value.parse().map_err(|error: movr_core::UnknownRegion| {
+                ConfigError::new("REGION", error.to_string())
+            })?,
+        };
+        let port = match get("PORT") {
+            None => 8000,
+            Some(value) => value
+                .trim()
+                .parse::<u16>()
+                .ok()
+                .filter(|port| *port != 0)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "PORT",
+                        format!("expected a port number from 1 to 65535, got {value:?}"),
+                    )
+                })?,
+        };
+        let secret_key = match get("SECRET_KEY") {
+            Some(key) => check_secret_key(&key)?,
+            None if debug => random_key(),
+            None => {
+                return Err(ConfigError::new(
+                    "SECRET_KEY",
+                    format!(
+                        "is required outside debug mode; expected at least {MIN_SECRET_KEY_BYTES} random \
+                         characters (e.g. `openssl rand -base64 48`)"
+                    ),
+                ));
+            }
+        };
+        Ok(Self {
+            database_url: Secret::new(normalize_database_url(database_url.0, &database_url.1)?),
+            region,
+            port,
+            secret_key: Secret::new(secret_key),
+            api_key: get("API_KEY").map(|key| Secret::new(key.trim().to_owned())),
+            debug,
+        })
+    }
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// Accepts the URL schemes CockroachDB users have; the driver speaks
+/// PostgreSQL's protocol to all of them.
+fn normalize_database_url(variable: &'static str, url: &str) -> Result<String, ConfigError> {
+    let url = url.trim();
+    for scheme in ["postgres://", "postgresql://"] {
+        if url.starts_with(scheme) {
+            return Ok(url.to_owned());
+        }
+    }
+    if let Some(rest) = url.strip_prefix("cockroachdb://") {
+        return Ok(format!("postgresql://{rest}"));
+    }
+    Err(ConfigError::new(
+        variable,
+        "expected a URL starting with postgres://, postgresql:// or cockroachdb://",
+    ))
+}
+
+/// Refuses short keys and obvious placeholders.
+fn check_secret_key(key: &str) -> Result<Vec<u8>, ConfigError> {
+    let key = key.trim();
+    if key.len() < MIN_SECRET_KEY_BYTES {
+        return Err(ConfigError::new(
+            "SECRET_KEY",
+            format!(
+                "is too short ({} bytes); expected at least {MIN_SECRET_KEY_BYTES} random characters \
+                 (e.g. `openssl rand -base64 48`)",
+                key.len()
+            ),
+        ));
+    }
+    let distinct: HashSet<char> = key.chars().collect();
+    let lower = key.to_ascii_lowercase();
+    let placeholder = [
+        "changeme",
+        "change-me",
+        "change_me",
+        "secret",
+        "password",
+        "example",
+        "1234",
+    ]
+    .iter()
+    .any(|word| lower.contains(word));
+    if distinct.len() < 10 || placeholder {
+        return Err(ConfigError::new(
+            "SECRET_KEY",
+            "looks like a placeholder, not a random key; generate one with `openssl rand -base64 48`",
+        ));
+    }
+    Ok(key.as_bytes().to_vec())
+}
+
+fn random_key() -> Vec<u8> {
+    use rand::RngCore;
+    let mut key = vec![0; 64];
+    rand::rng().fill_bytes(&mut key);
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    const GOOD_KEY: &str = "k3Jq9vX2mPz8TqL0wYbN4cR7sUe1hGfA6dKoVi5";
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_in_debug_mode() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://localhost/movr"),
+            ("DEBUG", "true"),
+        ])
+        .expect("valid");
+        assert_eq!(s.region, Region::UsEast1);
+        assert_eq!(s.port, 8000);
+        assert!(s.debug);
+        assert!(s.secret_key.expose().len() >= MIN_SECRET_KEY_BYTES);
+        assert!(s.api_key.is_none());
+    }
+
+    #[test]
+    fn the_originals_db_uri_and_cockroachdb_scheme_are_accepted() {
+        let s = settings(&[
+            ("DB_URI", "cockroachdb://root@host:26257/movr"),
+            ("DEBUG", "1"),
+        ])
+        .expect("valid");
+        assert_eq!(s.database_url.expose(), "postgresql://root@host:26257/movr");
+    }
+
+    #[test]
+    fn each_bad_setting_names_its_variable() {
+        let base = [
+            ("DATABASE_URL", "postgres://h/db"),
+            ("SECRET_KEY", GOOD_KEY),
+        ];
+        let with = |extra: (&'static str, &'static str)| {
+            let mut vars = base.to_vec();
+            vars.push(extra);
+            settings(&vars).expect_err("invalid").variable
+        };
+        assert_eq!(with(("PORT", "eighty")), "PORT");
+        assert_eq!(with(("PORT", "0")), "PORT");
+        assert_eq!(with(("PORT", "70000")), "PORT");
+        assert_eq!(with(("REGION", "mars-north1")), "REGION");
+        assert_eq!(with(("DEBUG", "maybe")), "DEBUG");
+        assert_eq!(
+            settings(&[("SECRET_KEY", GOOD_KEY)])
+                .expect_err("no url")
+                .variable,
+            "DATABASE_URL"
+        );
+        assert_eq!(
+            settings(&[("DATABASE_URL", "mysql://h/db"), ("SECRET_KEY", GOOD_KEY)])
+                .expect_err("bad scheme")
+                .variable,
+            "DATABASE_URL"
+        );
+    }
+
+    #[test]
+    fn weak_or_missing_secret_keys_are_refused_outside_debug() {
+        let url = ("DATABASE_URL", "postgres://h/db");
+        for key in [
+            "short",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "changeme-changeme-changeme-changeme-123",
+        ] {
+            let error = settings(&[url, ("SECRET_KEY", key)]).expect_err(key);
+            assert_eq!(error.variable, "SECRET_KEY", "{key}");
+        }
+        let error = settings(&[url]).expect_err("missing");
+        assert_eq!(error.variable, "SECRET_KEY");
+        assert!(
+            error.to_string().starts_with("SECRET_KEY: is required"),
+            "{error}"
+        );
+        assert!(settings(&[url, ("SECRET_KEY", GOOD_KEY)]).is_ok());
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://user:hunter2@h/db"),
+            ("SECRET_KEY", GOOD_KEY),
+            ("API_KEY", "maps-key-123"),
+        ])
+        .expect("valid");
+        let shown = format!("{s:?}");
+        for secret in ["hunter2", GOOD_KEY, "maps-key-123"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
+}

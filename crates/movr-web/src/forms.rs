@@ -1,0 +1,45 @@
+//! `ProtectedForm<T>`: a url-encoded form body whose CSRF token has been
+//! checked. Every POST handler takes one, so a POST without the token its
+//! page was rendered with changes nothing.
+
+use poem::web::CsrfVerifier;
+use poem::{FromRequest, Request, RequestBody};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::PageError;
+
+/// Largest form body accepted.
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
+
+/// The form field carrying the CSRF token.
+pub const CSRF_FIELD: &str = "csrf_token";
+
+/// A form body of type `T`, accepted only with a valid CSRF token.
+#[derive(Debug)]
+pub struct ProtectedForm<T>(pub T);
+
+/// The body of a form that has no fields but the token (a button).
+#[derive(Debug, Deserialize)]
+pub struct Button {}
+
+impl<'a, T: DeserializeOwned> FromRequest<'a> for ProtectedForm<T> {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let verifier = <&CsrfVerifier>::from_request(req, body).await?;
+        // Forms are small: a larger body is refused (413) without being read.
+        let bytes = body.take()?.into_bytes_limit(MAX_FORM_BYTES).await?;
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|_| PageError::BadRequest("The form could not be read.".to_owned()))?;
+        let token = fields
+            .iter()
+            .find(|(name, _)| name == CSRF_FIELD)
+            .map(|(_, value)| value.as_str())
+            .unwrap_or_default();
+        if !verifier.is_valid(token) {
+            return Err(PageError::Csrf.into());
+        }
+        let value = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|error| PageError::BadRequest(format!("The form is incomplete: {error}.")))?;
+        Ok(Self(value))
+    }
+}

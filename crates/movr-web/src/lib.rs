@@ -1,0 +1,27 @@
+//! MovR's web app: the original's pages at the same URLs (poem routes,
+//! tera templates), encrypted cookie sessions, CSRF protection, flash
+//! messages, static assets, health probes, configuration, and the `movr`
+//! binary's commands (`serve`, `migrate`, `seed`).
+//!
+//! Handlers are thin: they read the request, call [`movr_service::MovR`] and
+//! choose a page or a redirect. No SQL and no business rules live here.
+
+pub mod app;
+pub mod assets;
+pub mod config;
+pub mod error;
+pub mod forms;
+pub mod health;
+pub mod page;
+pub mod pages;
+pub mod request_log;
+pub mod seed;
+pub mod server;
+pub mod session;
+pub mod state;
+pub mod templates;
+
+pub use app::app;
+pub use config::{ConfigError, Settings};
+pub use server::{build_state, serve};
+pub use state::AppState;

@@ -1,0 +1,134 @@
+//! `movr`: serve the web app (the default), migrate the database, or seed
+//! demo data. Settings come from the environment (see `movr_web::config`).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use movr_service::MovR;
+use movr_web::seed::{SeedSize, seed};
+use movr_web::server::database;
+use movr_web::{Settings, build_state, serve};
+use poem::listener::{Listener, TcpListener};
+use tracing_subscriber::EnvFilter;
+
+/// MovR: a multi-region vehicle-sharing web app.
+#[derive(Debug, Parser)]
+#[command(name = "movr", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web app on PORT (the default command).
+    Serve,
+    /// Apply the database migrations that have not run yet.
+    Migrate,
+    /// Create demo users, vehicles and rides in every city.
+    Seed {
+        /// Riders per city.
+        #[arg(long, default_value_t = 3)]
+        users_per_city: usize,
+        /// Vehicles per city.
+        #[arg(long, default_value_t = 8)]
+        vehicles_per_city: usize,
+        /// Finished rides per city.
+        #[arg(long, default_value_t = 6)]
+        rides_per_city: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("movr: configuration error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("movr: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("movr: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    let db = database(&settings);
+    match command {
+        Command::Migrate => {
+            let applied = movr_db::run_migrations(&db).await?;
+            println!("applied {} migration(s)", applied.len());
+            for name in applied {
+                println!("  {name}");
+            }
+        }
+        Command::Seed {
+            users_per_city,
+            vehicles_per_city,
+            rides_per_city,
+        } => {
+            let report = seed(
+                &MovR::new(db),
+                SeedSize {
+                    users_per_city,
+                    vehicles_per_city,
+                    rides_per_city,
+                },
+            )
+            .await?;
+            println!(
+                "seeded {} user(s), {} vehicle(s), {} ride(s)",
+                report.users, report.vehicles, report.rides
+            );
+        }
+        Command::Serve => {
+            let state = build_state(&settings, MovR::new(db))?;
+            let acceptor = TcpListener::bind(("0.0.0.0", settings.port))
+                .into_acceptor()
+                .await
+                .map_err(|error| {
+                    anyhow::anyhow!("cannot listen on port {}: {error}", settings.port)
+                })?;
+            serve(&settings, state, acceptor, shutdown_signal()).await?;
+            tracing::info!("stopped");
+        }
+    }
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what Kubernetes sends before killing).
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

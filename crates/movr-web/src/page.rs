@@ -1,0 +1,176 @@
+//! `Page`: the request context every HTML page needs (state, session user,
+//! current city, CSRF token, flashes), and rendering a template within the
+//! base layout.
+
+use std::sync::Arc;
+
+use movr_core::{City, Region};
+use poem::error::ResponseError;
+use poem::http::StatusCode;
+use poem::session::Session;
+use poem::web::{CsrfToken, Html, Redirect};
+use poem::{FromRequest, IntoResponse, Request, RequestBody, Response};
+use serde_json::{Value, json};
+use tera::Context;
+
+use crate::error::PageError;
+use crate::request_log::RequestId;
+use crate::session::{self, FlashLevel, SessionUser};
+use crate::state::AppState;
+
+/// The load balancer's header naming the client's city.
+pub const X_CITY: &str = "x-city";
+
+/// The context of one HTML request.
+#[derive(Debug)]
+pub struct Page {
+    /// Shared application state.
+    pub state: Arc<AppState>,
+    /// The session (user, city, flashes).
+    pub session: Session,
+    /// The logged-in user, if any.
+    pub user: Option<SessionUser>,
+    /// The rider's current city.
+    pub city: City,
+    csrf_token: CsrfToken,
+    request_id: String,
+}
+
+impl Page {
+    /// The page context of `req`, which must have passed through the state,
+    /// session and CSRF middlewares (see `app`).
+    pub fn of(req: &Request) -> Result<Self, PageError> {
+        let missing =
+            |what: &str| PageError::Internal(format!("{what} missing from the request").into());
+        let state = req
+            .data::<Arc<AppState>>()
+            .ok_or_else(|| missing("application state"))?
+            .clone();
+        let session = req
+            .extensions()
+            .get::<Session>()
+            .ok_or_else(|| missing("session"))?
+            .clone();
+        let csrf_token = req
+            .extensions()
+            .get::<CsrfToken>()
+            .ok_or_else(|| missing("CSRF token"))?
+            .clone();
+        let x_city = req
+            .headers()
+            .get(X_CITY)
+            .and_then(|value| value.to_str().ok());
+        Ok(Self {
+            user: session::user(&session),
+            city: session::current_city(&session, x_city, state.region),
+            state,
+            session,
+            csrf_token,
+            request_id: RequestId::of(req),
+        })
+    }
+}
+
+impl<'a> FromRequest<'a> for Page {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(Self::of(req)?)
+    }
+}
+
+/// Asking for a page that needs a login, without one: back to the login page.
+#[derive(Debug, thiserror::Error)]
+#[error("please log in first")]
+pub struct LoginRequired;
+
+impl ResponseError for LoginRequired {
+    fn status(&self) -> StatusCode {
+        StatusCode::SEE_OTHER
+    }
+
+    fn as_response(&self) -> Response {
+        Redirect::see_other("/login").into_response()
+    }
+}
+
+impl Page {
+    /// The logged-in user, or a redirect to the login page with a flash.
+    pub fn require_user(&self) -> Result<SessionUser, LoginRequired> {
+        match &self.user {
+            Some(user) => Ok(user.clone()),
+            None => {
+                self.flash(FlashLevel::Info, "Please log in first.");
+                Err(LoginRequired)
+            }
+        }
+    }
+
+    /// Queues a flash message for the next page.
+    pub fn flash(&self, level: FlashLevel, message: impl Into<String>) {
+        session::flash(&self.session, level, message);
+    }
+
+    /// A 303 redirect (after a form POST).
+    pub fn redirect(&self, to: &str) -> Response {
+        Redirect::see_other(to).into_response()
+    }
+
+    /// Renders `template` (for navigation item `active`) with the base
+    /// layout's context plus `extra`.
+    pub fn render(
+        &self,
+        template: &str,
+        active: &str,
+        extra: Context,
+    ) -> Result<Html<String>, PageError> {
+        let mut context = self.base_context(active);
+        context.extend(extra);
+        Ok(Html(self.state.templates.render(template, &context)?))
+    }
+
+    /// Renders the error page for `status`.
+    pub fn render_error(&self, status: StatusCode, message: &str) -> Result<String, PageError> {
+        let mut context = self.base_context("");
+        context.insert("status", &status.as_u16());
+        context.insert("title", status.canonical_reason().unwrap_or("Error"));
+        context.insert("message", message);
+        Ok(self.state.templates.render("error.html", &context)?)
+    }
+
+    fn base_context(&self, active: &str) -> Context {
+        let mut context = Context::new();
+        context.insert("nav", &self.nav(active));
+        context.insert("flashes", &session::take_flashes(&self.session));
+        context.insert("csrf_token", &self.csrf_token.0);
+        context.insert("request_id", &self.request_id);
+        context.insert(
+            "maps_key",
+            &self.state.maps_key.as_ref().map(|key| key.expose().clone()),
+        );
+        context
+    }
+
+    fn nav(&self, active: &str) -> Value {
+        let regions: Vec<Value> = Region::ALL
+            .iter()
+            .map(|region| {
+                json!({
+                    "name": region.as_str(),
+                    "cities": region.cities().iter().map(|city| city_json(*city)).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({
+            "active": active,
+            "city": city_json(self.city),
+            "region": self.city.region().as_str(),
+            "instance_region": self.state.region.as_str(),
+            "user": self.user.as_ref().map(|user| json!({"id": user.id.to_string(), "username": user.username})),
+            "regions": regions,
+        })
+    }
+}
+
+/// A city as templates see it.
+pub fn city_json(city: City) -> Value {
+    json!({"key": city.as_str(), "name": city.display_name(), "slug": city.slug()})
+}

@@ -1,0 +1,163 @@
+//! Logging in and out, and registering.
+
+use std::collections::BTreeMap;
+
+use movr_core::{NewUserForm, ValidationErrors};
+use movr_service::{Conflict, ServiceError};
+use poem::http::StatusCode;
+use poem::web::Html;
+use poem::{IntoResponse, Response, handler};
+use serde::{Deserialize, Serialize};
+use tera::Context;
+
+use crate::error::PageError;
+use crate::forms::ProtectedForm;
+use crate::page::Page;
+use crate::session::{self, FlashLevel};
+
+/// The login form.
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `GET /login`
+#[handler]
+pub async fn login_page(page: Page) -> poem::Result<Response> {
+    if page.user.is_some() {
+        return Ok(page.redirect("/vehicles"));
+    }
+    Ok(login_form(&page, "", false)?.into_response())
+}
+
+fn login_form(page: &Page, username: &str, failed: bool) -> Result<Html<String>, PageError> {
+    let mut context = Context::new();
+    context.insert("username", username);
+    context.insert("failed", &failed);
+    page.render("login.html", "login", context)
+}
+
+/// `POST /login`: wrong credentials show the form again, with a link to sign
+/// up; the same message for an unknown user and a wrong password.
+#[handler]
+pub async fn login(
+    page: Page,
+    ProtectedForm(form): ProtectedForm<LoginForm>,
+) -> poem::Result<Response> {
+    match page
+        .state
+        .movr
+        .authenticate(&form.username, &form.password)
+        .await
+    {
+        Ok(user) => {
+            session::log_in(&page.session, &user);
+            page.flash(
+                FlashLevel::Success,
+                format!("Welcome back, {}!", user.first_name),
+            );
+            Ok(page.redirect("/vehicles"))
+        }
+        Err(ServiceError::InvalidCredentials) => Ok((
+            StatusCode::UNAUTHORIZED,
+            login_form(&page, form.username.trim(), true)?,
+        )
+            .into_response()),
+        Err(error) => Err(PageError::from(error).into()),
+    }
+}
+
+/// `GET /logout`
+#[handler]
+pub async fn logout(page: Page) -> Response {
+    session::log_out(&page.session);
+    page.flash(FlashLevel::Info, "You have been logged out.");
+    page.redirect("/login")
+}
+
+/// What the register form shows again after a refusal (never the password).
+#[derive(Debug, Default, Serialize)]
+struct RegisterValues<'a> {
+    city: &'a str,
+    first_name: &'a str,
+    last_name: &'a str,
+    email: &'a str,
+    username: &'a str,
+}
+
+/// `GET /register`
+#[handler]
+pub async fn register_page(page: Page) -> poem::Result<Response> {
+    let values = RegisterValues {
+        city: page.city.as_str(),
+        ..RegisterValues::default()
+    };
+    Ok(register_form(&page, &values, &BTreeMap::new())?.into_response())
+}
+
+fn register_form(
+    page: &Page,
+    values: &RegisterValues<'_>,
+    errors: &BTreeMap<String, String>,
+) -> Result<Html<String>, PageError> {
+    let mut context = Context::new();
+    context.insert("values", values);
+    context.insert("errors", errors);
+    page.render("register.html", "register", context)
+}
+
+fn errors_by_field(errors: &ValidationErrors) -> BTreeMap<String, String> {
+    errors
+        .errors()
+        .iter()
+        .map(|error| (error.field.clone(), error.reason.clone()))
+        .collect()
+}
+
+/// `POST /register`: creates the account and logs it in; invalid fields or a
+/// taken username show the form again with the reasons.
+#[handler]
+pub async fn register(
+    page: Page,
+    ProtectedForm(form): ProtectedForm<NewUserForm>,
+) -> poem::Result<Response> {
+    let values = RegisterValues {
+        city: &form.city,
+        first_name: &form.first_name,
+        last_name: &form.last_name,
+        email: &form.email,
+        username: &form.username,
+    };
+    let refused = |errors: BTreeMap<String, String>| -> poem::Result<Response> {
+        Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            register_form(&page, &values, &errors)?,
+        )
+            .into_response())
+    };
+    let new_user = match form.validate() {
+        Ok(new_user) => new_user,
+        Err(errors) => return refused(errors_by_field(&errors)),
+    };
+    match page.state.movr.register(new_user).await {
+        Ok(user) => {
+            session::log_in(&page.session, &user);
+            page.flash(
+                FlashLevel::Success,
+                format!(
+                    "Welcome to MovR, {}! Your account is ready.",
+                    user.first_name
+                ),
+            );
+            Ok(page.redirect("/vehicles"))
+        }
+        Err(ServiceError::Conflict(Conflict::UsernameTaken)) => refused(BTreeMap::from([(
+            "username".to_owned(),
+            "is taken; please choose another".to_owned(),
+        )])),
+        Err(error) => Err(PageError::from(error).into()),
+    }
+}

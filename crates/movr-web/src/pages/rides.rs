@@ -1,0 +1,145 @@
+//! One's rides, starting and ending one.
+
+use movr_core::{Location, RideId, VehicleId};
+use movr_service::{Conflict, ServiceError};
+use poem::web::Path;
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+use tera::Context;
+
+use super::{coordinate, parse_id};
+use crate::error::PageError;
+use crate::forms::{Button, ProtectedForm};
+use crate::page::Page;
+use crate::session::FlashLevel;
+
+/// `GET /rides`: one's rides, newest first; the open one has an end form.
+#[handler]
+pub async fn list(page: Page) -> poem::Result<Response> {
+    let me = page.require_user()?;
+    let rides = page
+        .state
+        .movr
+        .rides(me.actor())
+        .await
+        .map_err(PageError::from)?;
+    let rides: Vec<_> = rides
+        .iter()
+        .map(|ride| {
+            serde_json::json!({
+                "ride": ride,
+                "city_name": ride.city.display_name(),
+                "started": ride.start_time.format("%Y-%m-%d %H:%M UTC").to_string(),
+                "minutes": ride.length().map(|length| length.num_minutes()),
+                "seconds": ride.length().map(|length| length.num_seconds() % 60),
+            })
+        })
+        .collect();
+    let mut context = Context::new();
+    context.insert("rides", &rides);
+    Ok(page.render("rides.html", "rides", context)?.into_response())
+}
+
+/// `POST /rides/start/<vehicle>`: starts a ride on a vehicle of the current
+/// city.
+#[handler]
+pub async fn start(
+    page: Page,
+    Path(vehicle): Path<String>,
+    _form: ProtectedForm<Button>,
+) -> poem::Result<Response> {
+    let me = page.require_user()?;
+    let vehicle: VehicleId = parse_id(&vehicle, "vehicle")?;
+    match page
+        .state
+        .movr
+        .start_ride(me.actor(), page.city, vehicle)
+        .await
+    {
+        Ok(ride) => {
+            page.flash(
+                FlashLevel::Success,
+                format!("Ride started at {}. Enjoy!", ride.start_location.label()),
+            );
+            Ok(page.redirect("/rides"))
+        }
+        Err(ServiceError::Conflict(
+            conflict @ (Conflict::VehicleInUse | Conflict::AlreadyRiding),
+        )) => {
+            let message = match conflict {
+                Conflict::AlreadyRiding => "You already have a ride in progress; end it first.",
+                _ => "Sorry, someone else is riding that vehicle.",
+            };
+            page.flash(FlashLevel::Error, message);
+            Ok(page.redirect(if conflict == Conflict::AlreadyRiding {
+                "/rides"
+            } else {
+                "/vehicles"
+            }))
+        }
+        Err(error) => Err(PageError::from(error).into()),
+    }
+}
+
+/// The end-ride form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EndRideInput {
+    location: String,
+    longitude: String,
+    latitude: String,
+}
+
+/// `POST /rides/end/<ride>`: ends one's open ride where the vehicle is left.
+#[handler]
+pub async fn end(
+    page: Page,
+    Path(ride): Path<String>,
+    ProtectedForm(input): ProtectedForm<EndRideInput>,
+) -> poem::Result<Response> {
+    let me = page.require_user()?;
+    let ride: RideId = parse_id(&ride, "ride")?;
+    let location = coordinate(&input.longitude, "location")
+        .and_then(|lon| Ok((lon, coordinate(&input.latitude, "location")?)))
+        .and_then(|coordinates| match coordinates {
+            (Some(x), Some(y)) => Location::new(&input.location, Some(geo_point(x, y))),
+            (None, None) => Location::parse(&input.location),
+            _ => Err(movr_core::ValidationError::new(
+                "location",
+                "give both longitude and latitude, or neither",
+            )),
+        });
+    let location = match location {
+        Ok(location) => location,
+        Err(error) => {
+            page.flash(
+                FlashLevel::Error,
+                format!("The ride was not ended: the location {}.", error.reason),
+            );
+            return Ok(page.redirect("/rides"));
+        }
+    };
+    match page.state.movr.end_ride(me.actor(), ride, location).await {
+        Ok(ride) => {
+            let minutes = ride.length().map(|l| l.num_minutes()).unwrap_or_default();
+            let place = ride
+                .end_location
+                .as_ref()
+                .map(|l| l.label().to_owned())
+                .unwrap_or_default();
+            page.flash(
+                FlashLevel::Success,
+                format!("Ride ended at {place} after {minutes} min. Thanks for riding MovR!"),
+            );
+        }
+        Err(ServiceError::Conflict(Conflict::RideAlreadyEnded)) => {
+            page.flash(FlashLevel::Info, "That ride has already ended.");
+        }
+        Err(error) => return Err(PageError::from(error).into()),
+    }
+    Ok(page.redirect("/rides"))
+}
+
+fn geo_point(longitude: f64, latitude: f64) -> geo_types::Point<f64> {
+    geo_types::Point::new(longitude, latitude)
+}

@@ -1,0 +1,192 @@
+//! The vehicles of a city, adding one, removing one.
+
+use std::collections::BTreeMap;
+
+use movr_core::{NewVehicleForm, ValidationErrors, VehicleId, VehicleType};
+use movr_service::{Conflict, ServiceError};
+use poem::http::StatusCode;
+use poem::web::{Html, Path};
+use poem::{IntoResponse, Response, handler};
+use serde::{Deserialize, Serialize};
+use tera::Context;
+
+use super::{coordinate, parse_id};
+use crate::error::PageError;
+use crate::forms::{Button, ProtectedForm};
+use crate::page::{Page, city_json};
+use crate::session::FlashLevel;
+
+/// `GET /vehicles`: the vehicles of the current city.
+#[handler]
+pub async fn list(page: Page) -> poem::Result<Response> {
+    let me = page.require_user()?;
+    let vehicles = page
+        .state
+        .movr
+        .list_vehicles(page.city)
+        .await
+        .map_err(PageError::from)?;
+    let maps_key = page
+        .state
+        .maps_key
+        .as_ref()
+        .map(|key| key.expose().as_str());
+    let vehicles: Vec<_> = vehicles
+        .iter()
+        .map(|vehicle| {
+            serde_json::json!({
+                "vehicle": vehicle,
+                "added": vehicle.date_added.format("%Y-%m-%d").to_string(),
+                "map_url": maps_key.map(|key| map_url(key, vehicle)),
+            })
+        })
+        .collect();
+    let mut context = Context::new();
+    context.insert("vehicles", &vehicles);
+    context.insert("city", &city_json(page.city));
+    context.insert("me", &me.id.to_string());
+    Ok(page
+        .render("vehicles.html", "vehicles", context)?
+        .into_response())
+}
+
+/// The Google Maps Embed URL showing where `vehicle` was left.
+fn map_url(key: &str, vehicle: &movr_core::Vehicle) -> String {
+    let place = match vehicle.last_location.point() {
+        Some(point) => format!("{},{}", point.y(), point.x()),
+        None => format!(
+            "{}, {}",
+            vehicle.last_location.label(),
+            vehicle.city.display_name()
+        ),
+    };
+    let query =
+        serde_urlencoded::to_string([("key", key), ("q", place.as_str())]).unwrap_or_default();
+    format!("https://www.google.com/maps/embed/v1/place?{query}")
+}
+
+/// The add-vehicle form as typed (coordinates may be blank).
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AddVehicleInput {
+    #[serde(rename = "type")]
+    vehicle_type: String,
+    color: String,
+    brand: String,
+    location: String,
+    longitude: String,
+    latitude: String,
+}
+
+/// `GET /vehicles/add`
+#[handler]
+pub async fn add_page(page: Page) -> poem::Result<Response> {
+    let me = page.require_user()?;
+    let input = AddVehicleInput {
+        vehicle_type: VehicleType::Scooter.as_str().to_owned(),
+        ..AddVehicleInput::default()
+    };
+    Ok(add_form(&page, me.city, &input, &BTreeMap::new())?.into_response())
+}
+
+fn add_form(
+    page: &Page,
+    home: movr_core::City,
+    input: &AddVehicleInput,
+    errors: &BTreeMap<String, String>,
+) -> Result<Html<String>, PageError> {
+    let mut context = Context::new();
+    context.insert("values", input);
+    context.insert("errors", errors);
+    context.insert("home_city", &city_json(home));
+    context.insert(
+        "types",
+        &VehicleType::ALL
+            .iter()
+            .map(|t| serde_json::json!({"key": t.as_str(), "name": t.display_name()}))
+            .collect::<Vec<_>>(),
+    );
+    page.render("add_vehicle.html", "add_vehicle", context)
+}
+
+fn validate(input: &AddVehicleInput) -> Result<movr_core::NewVehicle, ValidationErrors> {
+    let mut errors = ValidationErrors::default();
+    let longitude = errors.check(coordinate(&input.longitude, "location"));
+    let latitude = errors.check(coordinate(&input.latitude, "location"));
+    let form = NewVehicleForm {
+        vehicle_type: input.vehicle_type.clone(),
+        color: input.color.clone(),
+        brand: input.brand.clone(),
+        location: input.location.clone(),
+        longitude: longitude.flatten(),
+        latitude: latitude.flatten(),
+    };
+    match (form.validate(), errors.is_empty()) {
+        (Ok(vehicle), true) => Ok(vehicle),
+        (Ok(_), false) => Err(errors),
+        (Err(more), _) => {
+            for error in more.errors() {
+                if errors.for_field(&error.field).is_none() {
+                    errors.push(error.clone());
+                }
+            }
+            Err(errors)
+        }
+    }
+}
+
+/// `POST /vehicles/add`: lists a vehicle in one's home city.
+#[handler]
+pub async fn add(
+    page: Page,
+    ProtectedForm(input): ProtectedForm<AddVehicleInput>,
+) -> poem::Result<Response> {
+    let me = page.require_user()?;
+    let vehicle = match validate(&input) {
+        Ok(vehicle) => vehicle,
+        Err(errors) => {
+            let errors = errors
+                .errors()
+                .iter()
+                .map(|e| (e.field.clone(), e.reason.clone()))
+                .collect();
+            let form = add_form(&page, me.city, &input, &errors)?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, form).into_response());
+        }
+    };
+    let vehicle = page
+        .state
+        .movr
+        .add_vehicle(me.actor(), vehicle)
+        .await
+        .map_err(PageError::from)?;
+    page.flash(
+        FlashLevel::Success,
+        format!(
+            "Your {} is listed in {}.",
+            vehicle.vehicle_type.display_name().to_lowercase(),
+            vehicle.city.display_name()
+        ),
+    );
+    Ok(page.redirect(&format!("/users/{}", me.id)))
+}
+
+/// `POST /vehicles/remove/<id>`: removes one of one's vehicles.
+#[handler]
+pub async fn remove(
+    page: Page,
+    Path(id): Path<String>,
+    _form: ProtectedForm<Button>,
+) -> poem::Result<Response> {
+    let me = page.require_user()?;
+    let id: VehicleId = parse_id(&id, "vehicle")?;
+    match page.state.movr.remove_vehicle(me.actor(), id).await {
+        Ok(()) => page.flash(FlashLevel::Success, "Vehicle removed."),
+        Err(ServiceError::Conflict(Conflict::VehicleInUse)) => page.flash(
+            FlashLevel::Error,
+            "That vehicle is being ridden; remove it when the ride has ended.",
+        ),
+        Err(error) => return Err(PageError::from(error).into()),
+    }
+    Ok(page.redirect(&format!("/users/{}", me.id)))
+}

@@ -1,0 +1,198 @@
+//! `movr seed`: demo data for every city — riders, vehicles at plausible
+//! places, and finished rides — created through the service like a real
+//! user would, so every rule applies. Safe to run twice: existing demo users
+//! are left alone.
+
+use movr_core::{City, Location, NewUserForm, NewVehicleForm, User, VehicleType};
+use movr_service::{Actor, Conflict, MovR, ServiceError};
+
+/// The demo account printed by `cargo xtask demo`.
+pub const DEMO_USERNAME: &str = "demo";
+/// Its password.
+pub const DEMO_PASSWORD: &str = "movr-demo-ride";
+
+/// How much to create per city.
+#[derive(Debug, Clone, Copy)]
+pub struct SeedSize {
+    /// Riders per city (the first city also gets the demo account).
+    pub users_per_city: usize,
+    /// Vehicles per city.
+    pub vehicles_per_city: usize,
+    /// Finished rides per city.
+    pub rides_per_city: usize,
+}
+
+/// What seeding created.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SeedReport {
+    /// New accounts.
+    pub users: usize,
+    /// New vehicles.
+    pub vehicles: usize,
+    /// New finished rides.
+    pub rides: usize,
+}
+
+/// Well-known places per city (label, longitude, latitude).
+fn landmarks(city: City) -> &'static [(&'static str, f64, f64)] {
+    match city {
+        City::NewYork => &[
+            ("Times Square", -73.9855, 40.7580),
+            ("Central Park South", -73.9742, 40.7644),
+            ("Brooklyn Bridge Park", -73.9969, 40.7003),
+            ("Union Square", -73.9903, 40.7359),
+        ],
+        City::Boston => &[
+            ("Boston Common", -71.0656, 42.3550),
+            ("Faneuil Hall", -71.0548, 42.3600),
+            ("Fenway Park", -71.0972, 42.3467),
+        ],
+        City::WashingtonDc => &[
+            ("Union Station", -77.0063, 38.8973),
+            ("Dupont Circle", -77.0434, 38.9096),
+            ("The Wharf", -77.0238, 38.8786),
+        ],
+        City::SanFrancisco => &[
+            ("Ferry Building", -122.3937, 37.7955),
+            ("Dolores Park", -122.4276, 37.7596),
+            ("Golden Gate Park", -122.4862, 37.7694),
+        ],
+        City::Seattle => &[
+            ("Pike Place Market", -122.3422, 47.6097),
+            ("Space Needle", -122.3493, 47.6205),
+            ("Capitol Hill", -122.3210, 47.6253),
+        ],
+        City::LosAngeles => &[
+            ("Santa Monica Pier", -118.4973, 34.0092),
+            ("Venice Beach", -118.4729, 33.9850),
+            ("Griffith Observatory", -118.3004, 34.1184),
+        ],
+        City::Amsterdam => &[
+            ("Dam Square", 4.8936, 52.3731),
+            ("Vondelpark", 4.8686, 52.3580),
+            ("Centraal Station", 4.9003, 52.3791),
+        ],
+        City::Paris => &[
+            ("Place de la Concorde", 2.3212, 48.8656),
+            ("Jardin du Luxembourg", 2.3372, 48.8462),
+            ("Canal Saint-Martin", 2.3655, 48.8716),
+        ],
+        City::Rome => &[
+            ("Piazza Navona", 12.4731, 41.8992),
+            ("Trastevere", 12.4694, 41.8897),
+            ("Villa Borghese", 12.4922, 41.9142),
+        ],
+    }
+}
+
+const FIRST_NAMES: &[&str] = &[
+    "Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas",
+];
+const LAST_NAMES: &[&str] = &[
+    "Lovelace", "Okafor", "Moreau", "Patel", "Rossi", "Haddad", "Hopper", "Tanaka", "Silva", "Berg",
+];
+const COLORS: &[&str] = &["red", "blue", "green", "black", "white", "yellow"];
+const BRANDS: &[(VehicleType, &[&str])] = &[
+    (VehicleType::Bike, &["Brompton", "Trek", "VanMoof"]),
+    (VehicleType::Scooter, &["Razor", "Segway", "Xiaomi"]),
+    (
+        VehicleType::Skateboard,
+        &["Boosted", "Evolve", "Landyachtz"],
+    ),
+];
+
+fn city_username(city: City, n: usize) -> String {
+    format!("{}{}", city.slug().replace('-', ""), n + 1)
+}
+
+/// Registers a demo user, or finds them if a previous run did.
+async fn demo_user(
+    movr: &MovR,
+    form: NewUserForm,
+    report: &mut SeedReport,
+) -> Result<User, ServiceError> {
+    let new_user = form.validate()?;
+    let username = new_user.username.as_str().to_owned();
+    match movr.register(new_user).await {
+        Ok(user) => {
+            report.users += 1;
+            Ok(user)
+        }
+        Err(ServiceError::Conflict(Conflict::UsernameTaken)) => {
+            movr.user_by_username(&username).await
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Seeds every city; returns what was created.
+pub async fn seed(movr: &MovR, size: SeedSize) -> Result<SeedReport, ServiceError> {
+    let mut report = SeedReport::default();
+    demo_user(
+        movr,
+        NewUserForm {
+            city: City::NewYork.as_str().to_owned(),
+            first_name: "Demo".to_owned(),
+            last_name: "Rider".to_owned(),
+            email: "demo@movr.example".to_owned(),
+            username: DEMO_USERNAME.to_owned(),
+            password: DEMO_PASSWORD.to_owned(),
+        },
+        &mut report,
+    )
+    .await?;
+    for (city_index, city) in City::ALL.into_iter().enumerate() {
+        let mut riders = Vec::new();
+        for n in 0..size.users_per_city.max(1) {
+            let pick = city_index + n;
+            let username = city_username(city, n);
+            riders.push(
+                demo_user(
+                    movr,
+                    NewUserForm {
+                        city: city.as_str().to_owned(),
+                        first_name: FIRST_NAMES[pick % FIRST_NAMES.len()].to_owned(),
+                        last_name: LAST_NAMES[(pick * 3) % LAST_NAMES.len()].to_owned(),
+                        email: format!("{username}@movr.example"),
+                        username,
+                        password: DEMO_PASSWORD.to_owned(),
+                    },
+                    &mut report,
+                )
+                .await?,
+            );
+        }
+        // Vehicles are only added on the first run (when their owner is new
+        // or has none), so re-seeding does not pile them up.
+        let owner = Actor::from(&riders[0]);
+        if movr.owned_vehicles(owner).await?.is_empty() {
+            let places = landmarks(city);
+            let mut vehicles = Vec::new();
+            for n in 0..size.vehicles_per_city {
+                let (vehicle_type, brands) = BRANDS[(city_index + n) % BRANDS.len()];
+                let (label, longitude, latitude) = places[n % places.len()];
+                let form = NewVehicleForm {
+                    vehicle_type: vehicle_type.as_str().to_owned(),
+                    color: COLORS[(n + city_index) % COLORS.len()].to_owned(),
+                    brand: brands[n % brands.len()].to_owned(),
+                    location: label.to_owned(),
+                    longitude: Some(longitude),
+                    latitude: Some(latitude),
+                };
+                vehicles.push(movr.add_vehicle(owner, form.validate()?).await?);
+                report.vehicles += 1;
+            }
+            for n in 0..size.rides_per_city.min(vehicles.len() * 4) {
+                let rider = Actor::from(&riders[n % riders.len()]);
+                let vehicle = &vehicles[n % vehicles.len()];
+                let ride = movr.start_ride(rider, city, vehicle.id).await?;
+                let (label, longitude, latitude) = places[(n + 1) % places.len()];
+                let end = Location::new(label, Some(geo_types::Point::new(longitude, latitude)))
+                    .map_err(|error| ServiceError::Invalid(error.into()))?;
+                movr.end_ride(rider, ride.id, end).await?;
+                report.rides += 1;
+            }
+        }
+    }
+    Ok(report)
+}

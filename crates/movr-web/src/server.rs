@@ -1,0 +1,51 @@
+//! Running the web app: shared state from settings, and serving with a
+//! graceful shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use movr_db::{Database, PoolConfig};
+use movr_service::MovR;
+use poem::Server;
+use poem::listener::{Acceptor, TcpAcceptor};
+
+use crate::app::app;
+use crate::config::Settings;
+use crate::state::AppState;
+use crate::templates::Templates;
+
+/// How long in-flight requests get to finish after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// The application state over `movr` (templates compiled, settings applied).
+pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppState>> {
+    Ok(Arc::new(AppState {
+        movr,
+        templates: Templates::load()?,
+        region: settings.region,
+        maps_key: settings.api_key.clone(),
+    }))
+}
+
+/// A database handle for `settings` (nothing connects until first use).
+pub fn database(settings: &Settings) -> Database {
+    Database::new(&PoolConfig::new(settings.database_url.expose().clone()))
+}
+
+/// Serves the app on `acceptor` until `shutdown` resolves, then stops
+/// accepting, lets in-flight requests finish (up to [`SHUTDOWN_GRACE`]) and
+/// returns.
+pub async fn serve(
+    settings: &Settings,
+    state: Arc<AppState>,
+    acceptor: TcpAcceptor,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let local = acceptor.local_addr();
+    tracing::info!(addresses = ?local, region = %settings.region, debug = settings.debug, "serving MovR");
+    let endpoint = app(state, settings.secret_key.expose(), !settings.debug);
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(endpoint, shutdown, Some(SHUTDOWN_GRACE))
+        .await
+}

@@ -1,0 +1,20 @@
+//! What every handler shares, handed to poem with `.data(…)`.
+
+use movr_core::Region;
+use movr_service::MovR;
+
+use crate::config::Secret;
+use crate::templates::Templates;
+
+/// The application's shared state.
+#[derive(Debug)]
+pub struct AppState {
+    /// The MovR service.
+    pub movr: MovR,
+    /// The compiled page templates.
+    pub templates: Templates,
+    /// The region this instance serves.
+    pub region: Region,
+    /// Google Maps Embed API key, if maps are on.
+    pub maps_key: Option<Secret<String>>,
+}
