@@ -71,7 +71,17 @@ mod tests {
         context.insert("title", "Not found");
         context.insert("message", "<script>alert(1)</script>");
         context.insert("request_id", "r-1");
-        context.insert("nav", &serde_json::json!({"cities": [], "city": {"key": "new york", "name": "New York"}, "region": "gcp-us-east1", "user": null, "active": ""}));
+        context.insert(
+            "nav",
+            &serde_json::json!({
+                "regions": [],
+                "city": {"key": "new york", "name": "New York"},
+                "region": "gcp-us-east1",
+                "instance_region": "gcp-us-east1",
+                "user": null,
+                "active": "",
+            }),
+        );
         context.insert("flashes", &Vec::<String>::new());
         context.insert("csrf_token", "t");
         let html = templates.render("error.html", &context).expect("renders");
