@@ -1,6 +1,7 @@
 //! `cargo xtask`: maintainer chores, one subcommand each. No product logic
 //! lives here.
 
+mod demo;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -10,6 +11,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
+  demo [--port N] [--release]
+                     run MovR on a private PostgreSQL seeded with demo data
   schema [--check]   regenerate crates/movr-db/src/schema.rs from the migrations
                      (--check: fail if the committed file differs instead)
 ";
@@ -18,6 +21,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
+        ["demo", rest @ ..] => {
+            demo::DemoOptions::parse(rest).and_then(|options| demo::run(&options))
+        }
         ["schema"] => schema::run(schema::Mode::Write),
         ["schema", "--check"] => schema::run(schema::Mode::Check),
         ["help" | "--help" | "-h"] => {

@@ -162,6 +162,15 @@ pub enum Error {
         /// The end of the server log.
         log_tail: String,
     },
+
+    /// `createdb` failed.
+    #[error("could not create database {name:?}: {output}")]
+    CreateDb {
+        /// The database asked for.
+        name: String,
+        /// What `createdb` printed.
+        output: String,
+    },
 }
 
 impl Error {
@@ -477,7 +486,10 @@ fn spawn_server(
         .arg(socket_dir)
         .args(["-h", HOST])
         .stdout(log)
-        .stderr(log_err);
+        .stderr(log_err)
+        // Its own process group: a Ctrl-C meant for the program using the
+        // cluster must not stop the database under it; the owner stops it.
+        .process_group(0);
     let defaults = DEFAULT_SETTINGS.iter().map(|&(k, v)| (k, v));
     let extra = settings.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     for (key, value) in defaults.chain(extra) {
@@ -604,6 +616,37 @@ impl LocalCluster {
     /// The server's log file (its stdout and stderr).
     pub fn log_file(&self) -> PathBuf {
         self.root_path().join("server.log")
+    }
+
+    /// Creates database `name`, owned by `postgres`, with the server's
+    /// `createdb`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CreateDb`] with what `createdb` printed (e.g. the database
+    /// exists), or the errors of [`find_bin_dir`].
+    pub fn create_database(&self, name: &str) -> Result<(), Error> {
+        let createdb = find_bin_dir()?.join("createdb");
+        let output = Command::new(&createdb)
+            .args([
+                "-h",
+                HOST,
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                name,
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(Error::io(format!("run {}", createdb.display())))?;
+        if output.status.success() {
+            return Ok(());
+        }
+        Err(Error::CreateDb {
+            name: name.to_owned(),
+            output: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        })
     }
 
     /// The process id of the postmaster (0 once stopped).
