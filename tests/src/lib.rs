@@ -5,7 +5,10 @@
 //! — and migrates a template database once. Every [`TestDb`] is then a new
 //! database cloned from that template (`CREATE DATABASE … TEMPLATE`, a file
 //! copy), so tests run in parallel without sharing rows, and each is dropped
-//! when its test ends.
+//! when its test ends. [`TestServer`] runs the real web app over one on a
+//! free loopback port.
+
+mod server;
 
 use std::sync::OnceLock;
 
@@ -14,6 +17,8 @@ use movr_db::{Database, PoolConfig, StatementLog, run_migrations};
 use movr_localdb::LocalCluster;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
+
+pub use server::{TEST_SECRET_KEY, TestServer};
 
 /// Names an existing PostgreSQL server (a `postgres://` URL to any database
 /// on it, as a superuser) to use instead of a private cluster.
