@@ -9,6 +9,11 @@
 //! model forbids it (a rider's history, and the look-ups that explain a
 //! refusal).
 //!
+//! Writes that return rows read them with `load`, never `get_result`: an
+//! autocommitted statement's serialization failure (40001) arrives after its
+//! rows, and `get_result` stops reading at the first row, which would report
+//! success for a write the database rolled back.
+//!
 //! `schema.rs` is generated: regenerate it with `cargo xtask schema`
 //! (configuration in the workspace's `diesel.toml`), never by hand.
 

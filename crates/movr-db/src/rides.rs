@@ -123,9 +123,9 @@ pub async fn start(
         .bind::<Text, _>(rider_city.as_str())
         .bind::<SqlUuid, _>(rider_id)
         .bind::<SqlUuid, _>(ride_id)
-        .get_result(conn)
-        .await
-        .optional()?)
+        .load(conn)
+        .await?
+        .pop())
 }
 
 /// Ends the open ride `ride_id` of rider (`rider_city`, `rider_id`) at
@@ -169,9 +169,9 @@ pub async fn end(
         .bind::<Text, _>(location.label())
         .bind::<Nullable<Float8>, _>(longitude)
         .bind::<Nullable<Float8>, _>(latitude)
-        .get_result(conn)
-        .await
-        .optional()?)
+        .load(conn)
+        .await?
+        .pop())
 }
 
 /// Ride `id` in whatever city it is (to explain a refusal). Uses

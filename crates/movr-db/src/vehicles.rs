@@ -115,9 +115,9 @@ pub async fn insert(
     .bind::<Nullable<Float8>, _>(latitude)
     .bind::<Text, _>(vehicle.color)
     .bind::<Text, _>(vehicle.brand)
-    .get_result(conn)
-    .await
-    .optional()?)
+    .load(conn)
+    .await?
+    .pop())
 }
 
 /// Vehicle `id` of `city`, whatever its status.
@@ -196,7 +196,7 @@ pub async fn remove(
     id: Uuid,
     owner_id: Uuid,
 ) -> Result<bool, DbError> {
-    let removed: Count = diesel::sql_query(
+    let removed: Vec<Count> = diesel::sql_query(
         "WITH removed AS ( \
              UPDATE vehicles SET status = 'removed' \
              WHERE city = $1 AND id = $2 AND owner_id = $3 AND status = 'available' \
@@ -212,7 +212,7 @@ pub async fn remove(
     .bind::<Text, _>(city.as_str())
     .bind::<SqlUuid, _>(id)
     .bind::<SqlUuid, _>(owner_id)
-    .get_result(conn)
+    .load(conn)
     .await?;
-    Ok(removed.count == 1)
+    Ok(removed.iter().any(|row| row.count == 1))
 }

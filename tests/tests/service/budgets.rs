@@ -1,0 +1,136 @@
+//! Round-trip budgets: each operation sends exactly one statement (no
+//! BEGIN/COMMIT), and a refusal spends at most two more to explain itself.
+
+use movr_core::{City, VehicleId};
+use movr_service::{Conflict, ServiceError};
+use movr_tests::TestDb;
+
+use crate::assert_err;
+use crate::support::*;
+
+fn is_transaction_control(sql: &str) -> bool {
+    let word = sql
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    matches!(
+        word.as_str(),
+        "BEGIN" | "COMMIT" | "ROLLBACK" | "START" | "SAVEPOINT" | "RELEASE"
+    )
+}
+
+/// Asserts that what `db` recorded since the last `take` is one statement.
+fn assert_one_statement(db: &TestDb, operation: &str) {
+    let statements = db.statements().take();
+    assert!(
+        statements.len() == 1 && !statements.iter().any(|s| is_transaction_control(s)),
+        "{operation} should send exactly one statement and no transaction control, \
+         but sent {}:\n{}",
+        statements.len(),
+        listing(&statements)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_operation_is_one_round_trip() {
+    let (db, movr) = setup().await;
+    let owner = actor(&movr, City::NewYork, "owner").await;
+    let rider = actor(&movr, City::Boston, "rider").await;
+
+    db.statements().take();
+    let ann = ok(
+        movr.register(new_user(City::Paris, "ann")).await,
+        "register",
+    );
+    assert_one_statement(&db, "register");
+
+    ok(movr.authenticate("ann", PASSWORD).await, "authenticate");
+    assert_one_statement(&db, "authenticate");
+
+    ok(movr.user(ann.city, ann.id).await, "user");
+    assert_one_statement(&db, "user");
+
+    ok(movr.list_users(City::NewYork).await, "list_users");
+    assert_one_statement(&db, "list_users");
+
+    let bike = ok(
+        movr.add_vehicle(owner, new_vehicle("bike", "Astor Place"))
+            .await,
+        "add_vehicle",
+    );
+    assert_one_statement(&db, "add_vehicle");
+
+    ok(movr.list_vehicles(City::NewYork).await, "list_vehicles");
+    assert_one_statement(&db, "list_vehicles");
+
+    let ride = ok(
+        movr.start_ride(rider, City::NewYork, bike.id).await,
+        "start_ride",
+    );
+    assert_one_statement(&db, "start_ride");
+
+    ok(movr.rides(rider).await, "rides");
+    assert_one_statement(&db, "rides");
+
+    ok(
+        movr.end_ride(rider, ride.id, location("Bowery")).await,
+        "end_ride",
+    );
+    assert_one_statement(&db, "end_ride");
+
+    ok(movr.remove_vehicle(owner, bike.id).await, "remove_vehicle");
+    assert_one_statement(&db, "remove_vehicle");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_start_ride_spends_at_most_three_statements() {
+    let (db, movr) = setup().await;
+    let first = actor(&movr, City::NewYork, "first").await;
+    let second = actor(&movr, City::NewYork, "second").await;
+    ok(
+        movr.start_ride(first, City::NewYork, carl_scooter()).await,
+        "start",
+    );
+
+    let refusals: [(&str, _); 3] = [
+        ("in use", (second, carl_scooter())),
+        ("already riding", (first, VehicleId::new())),
+        ("unknown vehicle", (second, VehicleId::new())),
+    ];
+    for (what, (actor, vehicle)) in refusals {
+        db.statements().take();
+        let result = movr.start_ride(actor, City::NewYork, vehicle).await;
+        let statements = db.statements().take();
+        assert!(result.is_err(), "{what}: {result:?}");
+        assert!(
+            statements.len() <= 3 && !statements.iter().any(|s| is_transaction_control(s)),
+            "a refused start_ride ({what}) should send at most 3 statements and no \
+             transaction control, but sent {}:\n{}",
+            statements.len(),
+            listing(&statements)
+        );
+    }
+    // And the refusal still says why.
+    assert_err!(
+        movr.start_ride(second, City::NewYork, carl_scooter()).await,
+        ServiceError::Conflict(Conflict::VehicleInUse)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invalid_username_never_reaches_the_database() {
+    let (db, movr) = setup().await;
+    db.statements().take();
+    assert_err!(
+        movr.authenticate("no spaces allowed", PASSWORD).await,
+        ServiceError::InvalidCredentials
+    );
+    let statements = db.statements().take();
+    assert!(
+        statements.is_empty(),
+        "sent {}:\n{}",
+        statements.len(),
+        listing(&statements)
+    );
+}

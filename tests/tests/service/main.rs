@@ -1,0 +1,13 @@
+//! End-to-end tests of the `movr-service` crate against a fresh, migrated
+//! PostgreSQL database per test: what a user of the service sees (returned
+//! values and errors) and what the database holds afterwards.
+
+#![allow(clippy::unwrap_used, reason = "a panic is how a test fails")]
+#![allow(missing_docs, reason = "test binary")]
+
+mod budgets;
+mod concurrency;
+mod rides;
+mod support;
+mod users;
+mod vehicles;

@@ -1,0 +1,219 @@
+//! Vehicles: add, look up, list, remove.
+
+use movr_core::{City, NewVehicleForm, VehicleId, VehicleStatus, VehicleType};
+use movr_service::{Conflict, Entity, ServiceError};
+
+use crate::assert_err;
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_added_vehicle_is_listed_available_in_the_owners_city() {
+    let (db, movr) = setup().await;
+    let owner = actor(&movr, City::Boston, "owner").await;
+    let added = ok(
+        movr.add_vehicle(owner, new_vehicle("Scooter", "Fenway Park"))
+            .await,
+        "add",
+    );
+    assert_eq!(
+        added.city,
+        City::Boston,
+        "vehicles live in the owner's city"
+    );
+    assert_eq!(added.owner_id, owner.id);
+    assert_eq!(added.vehicle_type, VehicleType::Scooter);
+    assert_eq!(added.status, VehicleStatus::Available);
+    assert_eq!(added.last_location, location("Fenway Park"));
+    assert_eq!(
+        (added.color.as_str(), added.brand.as_str()),
+        ("blue", "Acme")
+    );
+
+    assert_eq!(
+        ok(movr.vehicle(City::Boston, added.id).await, "vehicle"),
+        added
+    );
+    assert_eq!(
+        ok(movr.list_vehicles(City::Boston).await, "list"),
+        vec![added.clone()]
+    );
+    assert_eq!(
+        ok(movr.owned_vehicles(owner).await, "owned"),
+        vec![added.clone()]
+    );
+    assert!(ok(movr.user(owner.city, owner.id).await, "owner").is_owner);
+    assert_eq!(user_state(&db, owner).await.map(|s| s.is_owner), Some(true));
+    // Not in another city, not even under the right id.
+    assert_err!(
+        movr.vehicle(City::NewYork, added.id).await,
+        ServiceError::NotFound(Entity::Vehicle)
+    );
+    assert!(
+        ok(movr.list_vehicles(City::NewYork).await, "list new york")
+            .iter()
+            .all(|v| v.id != added.id)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_vehicle_with_coordinates_keeps_its_point() {
+    let (_db, movr) = setup().await;
+    let owner = actor(&movr, City::Rome, "owner").await;
+    let form = NewVehicleForm {
+        vehicle_type: "skateboard".to_owned(),
+        color: "green".to_owned(),
+        brand: "Vespa".to_owned(),
+        location: "Colosseum".to_owned(),
+        longitude: Some(12.4922),
+        latitude: Some(41.8902),
+    };
+    let added = ok(
+        movr.add_vehicle(owner, form.validate().expect("valid form"))
+            .await,
+        "add",
+    );
+    let expected = location_at("Colosseum", 12.4922, 41.8902);
+    assert_eq!(added.last_location, expected);
+    let fetched = ok(movr.vehicle(City::Rome, added.id).await, "vehicle");
+    assert_eq!(fetched.last_location, expected);
+    assert_eq!(fetched.vehicle_type, VehicleType::Skateboard);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_vehicles_is_the_citys_unremoved_vehicles_newest_first() {
+    let (_db, movr) = setup().await;
+    let owner = actor(&movr, City::NewYork, "owner").await;
+    let elsewhere = actor(&movr, City::SanFrancisco, "elsewhere").await;
+    let first = add_vehicle(&movr, owner, "Harlem").await;
+    let second = add_vehicle(&movr, owner, "SoHo").await;
+    let third = add_vehicle(&movr, owner, "Queens").await;
+    let gone = add_vehicle(&movr, owner, "Bronx").await;
+    let far = add_vehicle(&movr, elsewhere, "Mission").await;
+    ok(movr.remove_vehicle(owner, gone.id).await, "remove");
+
+    let ids: Vec<VehicleId> = ok(movr.list_vehicles(City::NewYork).await, "list")
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    // Carl's seeded scooter is from 2019: the oldest.
+    assert_eq!(ids, [third.id, second.id, first.id, carl_scooter()]);
+    let owned: Vec<VehicleId> = ok(movr.owned_vehicles(owner).await, "owned")
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    assert_eq!(owned, [third.id, second.id, first.id]);
+    let sf: Vec<VehicleId> = ok(movr.list_vehicles(City::SanFrancisco).await, "sf")
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    assert_eq!(sf, [far.id]);
+    // An in-use vehicle is still listed, as in use.
+    let rider = actor(&movr, City::Boston, "rider").await;
+    ok(
+        movr.start_ride(rider, City::NewYork, second.id).await,
+        "ride",
+    );
+    let listed = ok(movr.list_vehicles(City::NewYork).await, "list");
+    let status: Vec<_> = listed.iter().map(|v| (v.id, v.status)).collect();
+    assert_eq!(
+        status,
+        [
+            (third.id, VehicleStatus::Available),
+            (second.id, VehicleStatus::InUse),
+            (first.id, VehicleStatus::Available),
+            (carl_scooter(), VehicleStatus::Available),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn removing_vehicles_clears_is_owner_only_with_the_last_one() {
+    let (db, movr) = setup().await;
+    let owner = actor(&movr, City::Paris, "owner").await;
+    let a = add_vehicle(&movr, owner, "Louvre").await;
+    let b = add_vehicle(&movr, owner, "Orsay").await;
+
+    ok(movr.remove_vehicle(owner, a.id).await, "remove a");
+    assert_eq!(vehicle_status(&db, a.id).await.as_deref(), Some("removed"));
+    assert_err!(
+        movr.vehicle(City::Paris, a.id).await,
+        ServiceError::NotFound(Entity::Vehicle)
+    );
+    assert_eq!(
+        ok(movr.list_vehicles(City::Paris).await, "list"),
+        vec![b.clone()]
+    );
+    assert!(
+        ok(movr.user(owner.city, owner.id).await, "owner").is_owner,
+        "still owns b"
+    );
+
+    ok(movr.remove_vehicle(owner, b.id).await, "remove b");
+    assert!(ok(movr.list_vehicles(City::Paris).await, "list").is_empty());
+    assert!(ok(movr.owned_vehicles(owner).await, "owned").is_empty());
+    assert!(
+        !ok(movr.user(owner.city, owner.id).await, "owner").is_owner,
+        "the last vehicle went"
+    );
+
+    // Adding again makes an owner again.
+    add_vehicle(&movr, owner, "Montmartre").await;
+    assert!(ok(movr.user(owner.city, owner.id).await, "owner").is_owner);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn removing_a_vehicle_is_refused_unless_it_is_ones_own_and_idle() {
+    let (db, movr) = setup().await;
+    let owner = actor(&movr, City::NewYork, "owner").await;
+    let other = actor(&movr, City::NewYork, "other").await;
+    let bike = add_vehicle(&movr, owner, "Chelsea").await;
+
+    // Someone else's vehicle.
+    assert_err!(
+        movr.remove_vehicle(other, bike.id).await,
+        ServiceError::Forbidden(Entity::Vehicle)
+    );
+    assert_err!(
+        movr.remove_vehicle(other, carl_scooter()).await,
+        ServiceError::Forbidden(Entity::Vehicle)
+    );
+    assert_eq!(
+        ok(movr.vehicle(City::NewYork, bike.id).await, "unchanged"),
+        bike
+    );
+    assert!(ok(movr.user(owner.city, owner.id).await, "owner").is_owner);
+    assert!(ok(movr.user(City::NewYork, carl().id).await, "carl").is_owner);
+    // Unknown id.
+    assert_err!(
+        movr.remove_vehicle(owner, VehicleId::new()).await,
+        ServiceError::NotFound(Entity::Vehicle)
+    );
+    // In use.
+    let ride = ok(
+        movr.start_ride(other, City::NewYork, bike.id).await,
+        "start",
+    );
+    assert_err!(
+        movr.remove_vehicle(owner, bike.id).await,
+        ServiceError::Conflict(Conflict::VehicleInUse)
+    );
+    assert_eq!(
+        vehicle_status(&db, bike.id).await.as_deref(),
+        Some("in_use")
+    );
+    assert!(ok(movr.user(owner.city, owner.id).await, "owner").is_owner);
+    ok(
+        movr.end_ride(other, ride.id, location("Flatiron")).await,
+        "end",
+    );
+    // Removed, then removed again.
+    ok(movr.remove_vehicle(owner, bike.id).await, "remove");
+    assert_err!(
+        movr.remove_vehicle(owner, bike.id).await,
+        ServiceError::NotFound(Entity::Vehicle)
+    );
+    assert_eq!(
+        vehicle_status(&db, bike.id).await.as_deref(),
+        Some("removed")
+    );
+}
