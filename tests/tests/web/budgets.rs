@@ -1,0 +1,93 @@
+//! The statements each request sends (the app's budget): a page is one
+//! round trip to the database, or two at most.
+
+use movr_tests::TestServer;
+
+use crate::support::*;
+
+fn listing(statements: &[String]) -> String {
+    statements
+        .iter()
+        .enumerate()
+        .map(|(n, sql)| format!("  {}. {sql}", n + 1))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[track_caller]
+fn assert_at_most(server: &TestServer, limit: usize, what: &str) {
+    let statements = server.db().statements().take();
+    assert!(
+        statements.len() <= limit && !statements.is_empty(),
+        "{what} should send 1..={limit} statements, sent {}:\n{}",
+        statements.len(),
+        listing(&statements)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_stay_within_their_statement_budget() {
+    let server = TestServer::start().await;
+    let (owner, _) = rider(&server, "owner", "new york").await;
+    owner.add_vehicle(&server, "bike", "Astor Place").await;
+    owner
+        .add_vehicle(&server, "skateboard", "Bryant Park")
+        .await;
+    let (browser, _) = rider(&server, "ada", "new york").await;
+    let token = browser.token().await;
+
+    browser.get("/logout").await;
+    server.db().statements().take();
+    browser
+        .submit_with(
+            "/login",
+            &token,
+            &[("username", "ada"), ("password", PASSWORD)],
+        )
+        .await
+        .assert_redirect("/vehicles");
+    assert_at_most(&server, 1, "POST /login");
+
+    let page = browser.get("/vehicles").await;
+    page.assert_status(200);
+    assert_eq!(page.count("data-testid=\"vehicle\""), 3);
+    assert_at_most(&server, 2, "GET /vehicles");
+
+    browser
+        .submit_with(&format!("/rides/start/{CARL_SCOOTER_ID}"), &token, &[])
+        .await
+        .assert_redirect("/rides");
+    assert_at_most(&server, 1, "POST /rides/start");
+
+    let ride = open_ride_of_vehicle(&server, CARL_SCOOTER_ID)
+        .await
+        .expect("open ride");
+    server.db().statements().take();
+    browser
+        .submit_with(
+            &format!("/rides/end/{ride}"),
+            &token,
+            &[("location", "Union Square")],
+        )
+        .await
+        .assert_redirect("/rides");
+    assert_at_most(&server, 1, "POST /rides/end");
+
+    browser.get("/rides").await.assert_status(200);
+    assert_at_most(&server, 2, "GET /rides");
+
+    // A wrong password is one statement too, and a page without data none.
+    browser.get("/logout").await;
+    server.db().statements().take();
+    browser
+        .submit_with(
+            "/login",
+            &token,
+            &[("username", "ada"), ("password", "wrong password")],
+        )
+        .await
+        .assert_status(401);
+    assert_at_most(&server, 1, "refused POST /login");
+    browser.get("/login").await.assert_status(200);
+    assert!(server.db().statements().take().is_empty(), "GET /login");
+}

@@ -1,0 +1,139 @@
+//! Health probes, static assets, unknown pages and methods.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use movr_tests::TestServer;
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn probes_answer() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    server.db().statements().take();
+    let live = browser.get("/healthz").await;
+    live.assert_status(200);
+    assert_eq!(live.body, "ok");
+    assert!(
+        server.db().statements().take().is_empty(),
+        "/healthz does not touch the database"
+    );
+    let ready = browser.get("/readyz").await;
+    ready.assert_status(200);
+    assert_eq!(ready.body, "ready");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn liveness_needs_no_database_and_readiness_reports_it_down() {
+    let server = TestServer::start().await;
+    let (browser, _) = rider(&server, "ada", "new york").await;
+    let url = server.db().url();
+    let (base, name) = url.rsplit_once('/').expect("database name");
+    // Refuse new connections to the app's database and cut the open ones
+    // (from the server's maintenance database).
+    let mut admin = AsyncPgConnection::establish(&format!("{base}/postgres"))
+        .await
+        .expect("connect to the maintenance database");
+    for sql in [
+        format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"),
+        format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
+    ] {
+        diesel::sql_query(&sql)
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error}"));
+    }
+    let live = browser.get("/healthz").await;
+    live.assert_status(200);
+    assert_eq!(live.body, "ok");
+    let (ready, page) = tokio::join!(browser.get("/readyz"), browser.get("/vehicles"));
+    ready.assert_status(503);
+    assert_eq!(ready.body, "database unavailable");
+    // A page that needs the database says so, without details.
+    page.assert_error(503, "MovR is temporarily unavailable");
+    page.assert_not_shows("ALLOW_CONNECTIONS")
+        .assert_not_shows("postgres")
+        .assert_not_shows(name);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn static_assets_are_served_by_the_app() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    let css = browser.get("/static/movr.css").await;
+    css.assert_status(200);
+    assert!(
+        css.content_type
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("text/css"),
+        "{:?}",
+        css.content_type
+    );
+    assert!(!css.body.is_empty());
+    for icon in ["bike", "scooter", "skateboard", "logo"] {
+        let svg = browser.get(&format!("/static/icons/{icon}.svg")).await;
+        svg.assert_status(200);
+        assert_eq!(svg.content_type.as_deref(), Some("image/svg+xml"));
+    }
+    browser.get("/static/nope.css").await.assert_status(404);
+    // Pages use nothing from elsewhere (they work offline).
+    let page = browser.get("/login").await;
+    for external in ["http://", "https://", "//cdn"] {
+        assert!(
+            !page.body.contains(&format!("src=\"{external}")),
+            "{external}"
+        );
+        assert!(
+            !page.body.contains(&format!("href=\"{external}")),
+            "{external}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_pages_are_404_html() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    for path in ["/nope", "/vehicles/nope/more", "/admin", "/static"] {
+        let reply = browser.get(path).await;
+        reply.assert_error(404, "There is no such page.");
+        assert!(
+            reply
+                .content_type
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("text/html"),
+            "{path}: {:?}",
+            reply.content_type
+        );
+        assert!(reply.body.contains("href=\"/\""), "a way back");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_methods_are_405() {
+    let server = TestServer::start().await;
+    let (browser, id) = rider(&server, "ada", "new york").await;
+    let token = browser.token().await;
+    for path in [
+        format!("/rides/start/{CARL_SCOOTER_ID}"),
+        format!("/rides/end/{CARL_RIDE_ID}"),
+        format!("/vehicles/remove/{CARL_SCOOTER_ID}"),
+        format!("/users/remove/{id}"),
+        "/city/paris".to_owned(),
+    ] {
+        browser
+            .get(&path)
+            .await
+            .assert_error(405, "That page does not accept this kind of request.");
+    }
+    for path in ["/vehicles", "/rides", "/users", "/logout", "/healthz"] {
+        browser
+            .submit_with(path, &token, &[])
+            .await
+            .assert_status(405);
+    }
+    // Still there, still available.
+    assert!(!user_deleted(&server, &id).await);
+    assert_eq!(vehicle_status(&server, CARL_SCOOTER_ID).await, "available");
+}

@@ -1,0 +1,19 @@
+//! End-to-end HTTP tests of the `movr-web` app: the real server on a free
+//! port over a fresh, migrated database per test, driven by a small
+//! cookie-keeping HTTP client ([`support::Browser`]) the way a browser would
+//! (fetch a page, take its CSRF token, post the form, follow the redirect),
+//! checking what the rider sees and what the database holds afterwards.
+
+#![allow(clippy::unwrap_used, reason = "a panic is how a test fails")]
+#![allow(missing_docs, reason = "test binary")]
+
+mod auth;
+mod budgets;
+mod city;
+mod health;
+mod races;
+mod rides;
+mod security;
+mod support;
+mod users;
+mod vehicles;
