@@ -7,6 +7,10 @@ use movr_service::Actor;
 use poem::session::Session;
 use serde::{Deserialize, Serialize};
 
+/// How long a login lasts. Sessions live only in the (encrypted) cookie, so
+/// this bounds how long a copied cookie stays useful.
+pub const SESSION_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
 const USER: &str = "user";
 const CITY: &str = "city";
 const FLASHES: &str = "flashes";
@@ -20,6 +24,8 @@ pub struct SessionUser {
     pub id: UserId,
     /// Shown in the navigation bar.
     pub username: String,
+    /// When the user logged in.
+    pub logged_in_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl SessionUser {
@@ -53,9 +59,14 @@ pub struct Flash {
     pub message: String,
 }
 
-/// The logged-in user, if any.
+/// The logged-in user, if any and if the login has not expired.
 pub fn user(session: &Session) -> Option<SessionUser> {
-    session.get(USER)
+    let user: SessionUser = session.get(USER)?;
+    if chrono::Utc::now() - user.logged_in_at > SESSION_LIFETIME {
+        session.remove(USER);
+        return None;
+    }
+    Some(user)
 }
 
 /// Remembers `user` as logged in, with their home city as the current city.
@@ -66,6 +77,7 @@ pub fn log_in(session: &Session, user: &User) {
             city: user.city,
             id: user.id,
             username: user.username.clone(),
+            logged_in_at: chrono::Utc::now(),
         },
     );
     session.set(CITY, user.city);
@@ -86,8 +98,9 @@ pub fn choose_city(session: &Session, city: City) {
     session.set(CITY, city);
 }
 
-/// The rider's current city: the one chosen in this session, else the one
-/// the load balancer's `X-City` header names, else the region's first.
+/// The rider's current city: the one chosen in this session (with the city
+/// switcher, the home city at login, or `X-City` when entering at `/`), else
+/// the one the load balancer's `X-City` header names, else the region's first.
 pub fn current_city(session: &Session, x_city: Option<&str>, region: Region) -> City {
     chosen_city(session)
         .or_else(|| x_city.and_then(|header| City::parse(header).ok()))
@@ -111,4 +124,84 @@ pub fn take_flashes(session: &Session) -> Vec<Flash> {
         session.remove(FLASHES);
     }
     flashes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> User {
+        User {
+            id: UserId::new(),
+            city: City::Rome,
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            email: "ada@example.com".into(),
+            username: "ada".into(),
+            is_owner: false,
+        }
+    }
+
+    #[test]
+    fn the_city_comes_from_the_session_then_x_city_then_the_region() {
+        let session = Session::default();
+        assert_eq!(
+            current_city(&session, None, Region::UsWest1),
+            City::SanFrancisco
+        );
+        assert_eq!(
+            current_city(&session, Some("Boston"), Region::UsWest1),
+            City::Boston
+        );
+        assert_eq!(
+            current_city(&session, Some("atlantis"), Region::EuropeWest1),
+            City::Amsterdam
+        );
+        choose_city(&session, City::Paris);
+        assert_eq!(
+            current_city(&session, Some("Boston"), Region::UsWest1),
+            City::Paris
+        );
+    }
+
+    #[test]
+    fn logging_in_remembers_the_user_and_their_home_city_until_logout() {
+        let session = Session::default();
+        log_in(&session, &user());
+        assert_eq!(
+            user_of(&session).map(|u| u.username),
+            Some("ada".to_owned())
+        );
+        assert_eq!(chosen_city(&session), Some(City::Rome));
+        log_out(&session);
+        assert!(user_of(&session).is_none());
+    }
+
+    fn user_of(session: &Session) -> Option<SessionUser> {
+        super::user(session)
+    }
+
+    #[test]
+    fn an_expired_login_is_logged_out() {
+        let session = Session::default();
+        log_in(&session, &user());
+        let mut stored: SessionUser = session.get(USER).expect("stored");
+        stored.logged_in_at -= SESSION_LIFETIME + chrono::TimeDelta::minutes(1);
+        session.set(USER, stored);
+        assert!(user_of(&session).is_none());
+        assert!(session.get::<SessionUser>(USER).is_none());
+    }
+
+    #[test]
+    fn flashes_show_once() {
+        let session = Session::default();
+        flash(&session, FlashLevel::Success, "one");
+        flash(&session, FlashLevel::Error, "two");
+        let messages: Vec<_> = take_flashes(&session)
+            .into_iter()
+            .map(|f| f.message)
+            .collect();
+        assert_eq!(messages, ["one", "two"]);
+        assert!(take_flashes(&session).is_empty());
+    }
 }

@@ -2,8 +2,7 @@
 //! load balancer's `X-City` header when it names a known city, else the
 //! region's first city.
 
-use movr_tests::{TEST_SECRET_KEY, TestServer};
-use poem::web::cookie::{Cookie, CookieJar, CookieKey};
+use movr_tests::TestServer;
 
 use crate::support::*;
 
@@ -133,33 +132,30 @@ async fn x_city_picks_the_city_without_a_session_choice() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn x_city_shows_its_vehicles_to_a_logged_in_rider_without_a_choice() {
+async fn x_city_moves_a_logged_in_rider_entering_at_the_root() {
     let server = TestServer::start().await;
     let (bostonian, _) = rider(&server, "bos", "boston").await;
     bostonian.add_vehicle(&server, "bike", "Fenway").await;
-    let (rider_browser, id) = rider(&server, "ada", "new york").await;
-    drop(rider_browser);
-
-    // A session holding only the user, as the app encrypts it: no city
-    // chosen yet.
-    let json = format!(r#"{{"user":{{"city":"new york","id":"{id}","username":"ada"}}}}"#);
-    let jar = CookieJar::default();
-    let key = CookieKey::derive_from(TEST_SECRET_KEY.as_bytes());
-    jar.private_with_key(&key)
-        .add(Cookie::new_with_str(SESSION_COOKIE, json));
-    let sealed = jar.get(SESSION_COOKIE).expect("sealed cookie");
-
-    let browser = Browser::with_headers(&server, &[("X-City", "boston")]);
-    browser.set_cookie(SESSION_COOKIE, sealed.value_str());
-    let page = browser.get("/vehicles").await;
+    let (ada, _) = rider(&server, "ada", "new york").await;
+    // Logged in, Ada browses her home city whatever the header says...
+    let page = ada.get_with("/vehicles", &[("X-City", "boston")]).await;
+    page.assert_status(200).assert_shows("Vehicles in New York");
+    // ...until she enters the site through the load balancer, which says
+    // where she is now.
+    ada.get_with("/", &[("X-City", "boston")])
+        .await
+        .assert_redirect("/vehicles");
+    let page = ada.get("/vehicles").await;
     page.assert_status(200)
         .assert_shows("Vehicles in Boston")
         .assert_shows("at Fenway")
         .assert_not_shows("Time Square");
     assert_eq!(page.current_city(), "Boston");
-    // An unknown header: the region's first city.
-    let page = browser.get_with("/vehicles", &[("X-City", "gotham")]).await;
-    page.assert_status(200).assert_shows("Vehicles in New York");
+    // An unknown header at the root keeps the city she had.
+    ada.get_with("/", &[("X-City", "gotham")]).await;
+    ada.get("/vehicles")
+        .await
+        .assert_shows("Vehicles in Boston");
 }
 
 #[tokio::test(flavor = "multi_thread")]
