@@ -128,7 +128,7 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
 }
 
 /// Builds the `movr` binary and returns its path.
-fn build_movr(release: bool) -> Result<PathBuf, String> {
+pub(crate) fn build_movr(release: bool) -> Result<PathBuf, String> {
     println!("Building movr{}…", if release { " (release)" } else { "" });
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
     command
@@ -162,7 +162,7 @@ fn run_step(name: &str, command: Command) -> Result<(), String> {
 }
 
 /// Waits for the server's port to accept connections.
-fn wait_until_listening(port: u16, server: &mut Child) -> Result<(), String> {
+pub(crate) fn wait_until_listening(port: u16, server: &mut Child) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -181,7 +181,7 @@ fn wait_until_listening(port: u16, server: &mut Child) -> Result<(), String> {
 
 /// Asks the server to shut down gracefully (SIGTERM), then kills it if it
 /// has not within 25 s.
-fn stop(server: &mut Child) {
+pub(crate) fn stop(server: &mut Child) {
     if let Ok(pid) = i32::try_from(server.id()) {
         let _ = Command::new("kill")
             .args(["-TERM", &pid.to_string()])

@@ -1,6 +1,7 @@
 //! `cargo xtask`: maintainer chores, one subcommand each. No product logic
 //! lives here.
 
+mod bench;
 mod demo;
 mod schema;
 
@@ -11,6 +12,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
+  bench [--duration S] [--connections N] [--port N]
+                     load-test the optimized app with wrk (needs wrk, curl)
   demo [--port N] [--release]
                      run MovR on a private PostgreSQL seeded with demo data
   schema [--check]   regenerate crates/movr-db/src/schema.rs from the migrations
@@ -21,6 +24,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
+        ["bench", rest @ ..] => {
+            bench::BenchOptions::parse(rest).and_then(|options| bench::run(&options))
+        }
         ["demo", rest @ ..] => {
             demo::DemoOptions::parse(rest).and_then(|options| demo::run(&options))
         }

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use tokio::sync::Semaphore;
+
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -15,19 +17,29 @@ pub(crate) struct Passwords {
     /// Verified against when the username is unknown, so that an unknown
     /// user costs the same time as a wrong password (no user enumeration).
     dummy_hash: Arc<str>,
+    /// One hash at a time per core: each takes 19 MiB, so a flood of logins
+    /// queues instead of exhausting memory and the blocking thread pool.
+    permits: Arc<Semaphore>,
 }
 
 impl Passwords {
     pub(crate) fn new() -> Self {
         let dummy_hash = hash_blocking("not a real password").unwrap_or_default();
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Self {
             dummy_hash: dummy_hash.into(),
+            permits: Arc::new(Semaphore::new(cores)),
         }
     }
 
     /// A PHC string for `password`, with a fresh random salt.
     pub(crate) async fn hash(&self, password: &str) -> Result<String, ServiceError> {
         let password = password.to_owned();
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| ServiceError::Internal(Box::new(e)))?;
         tokio::task::spawn_blocking(move || hash_blocking(&password))
             .await
             .map_err(|e| ServiceError::Internal(Box::new(e)))?
@@ -43,6 +55,9 @@ impl Passwords {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.dummy_hash.to_string());
         let dummy = self.dummy_hash.clone();
+        let Ok(_permit) = self.permits.acquire().await else {
+            return false;
+        };
         tokio::task::spawn_blocking(move || {
             let matches = match PasswordHash::new(&stored) {
                 Ok(hash) => Argon2::default()

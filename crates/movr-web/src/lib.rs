@@ -20,6 +20,7 @@ pub mod server;
 pub mod session;
 pub mod state;
 pub mod templates;
+pub mod views;
 
 pub use app::app;
 pub use config::{ConfigError, Settings};

@@ -4,19 +4,20 @@
 
 use std::sync::Arc;
 
-use movr_core::{City, Region};
+use movr_core::City;
 use poem::error::ResponseError;
 use poem::http::StatusCode;
 use poem::session::Session;
 use poem::web::{CsrfToken, Html, Redirect};
 use poem::{FromRequest, IntoResponse, Request, RequestBody, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
 use tera::Context;
 
 use crate::error::PageError;
 use crate::request_log::RequestId;
 use crate::session::{self, FlashLevel, SessionUser};
 use crate::state::AppState;
+use crate::views::{CityView, RegionView};
 
 /// The load balancer's header naming the client's city.
 pub const X_CITY: &str = "x-city";
@@ -149,28 +150,35 @@ impl Page {
         context
     }
 
-    fn nav(&self, active: &str) -> Value {
-        let regions: Vec<Value> = Region::ALL
-            .iter()
-            .map(|region| {
-                json!({
-                    "name": region.as_str(),
-                    "cities": region.cities().iter().map(|city| city_json(*city)).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        json!({
-            "active": active,
-            "city": city_json(self.city),
-            "region": self.city.region().as_str(),
-            "instance_region": self.state.region.as_str(),
-            "user": self.user.as_ref().map(|user| json!({"id": user.id.to_string(), "username": user.username})),
-            "regions": regions,
-        })
+    fn nav<'s>(&'s self, active: &'s str) -> Nav<'s> {
+        Nav {
+            active,
+            city: CityView::from(self.city),
+            region: self.city.region().as_str(),
+            instance_region: self.state.region.as_str(),
+            user: self.user.as_ref().map(|user| NavUser {
+                id: user.id.to_string(),
+                username: &user.username,
+            }),
+            regions: &self.state.regions,
+        }
     }
 }
 
-/// A city as templates see it.
-pub fn city_json(city: City) -> Value {
-    json!({"key": city.as_str(), "name": city.display_name(), "slug": city.slug()})
+/// The navigation bar's context.
+#[derive(Debug, Serialize)]
+struct Nav<'a> {
+    active: &'a str,
+    city: CityView,
+    region: &'static str,
+    instance_region: &'static str,
+    user: Option<NavUser<'a>>,
+    regions: &'a [RegionView],
+}
+
+/// The logged-in user in the navigation bar.
+#[derive(Debug, Serialize)]
+struct NavUser<'a> {
+    id: String,
+    username: &'a str,
 }

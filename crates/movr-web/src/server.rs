@@ -25,6 +25,7 @@ pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppSta
         templates: Templates::load()?,
         region: settings.region,
         maps_key: settings.api_key.clone(),
+        regions: crate::views::regions(),
     }))
 }
 

@@ -5,6 +5,7 @@ use movr_service::MovR;
 
 use crate::config::Secret;
 use crate::templates::Templates;
+use crate::views::RegionView;
 
 /// The application's shared state.
 #[derive(Debug)]
@@ -17,4 +18,6 @@ pub struct AppState {
     pub region: Region,
     /// Google Maps Embed API key, if maps are on.
     pub maps_key: Option<Secret<String>>,
+    /// Every region and its cities, as menus show them (built once).
+    pub regions: Vec<RegionView>,
 }

@@ -75,7 +75,7 @@ mod tests {
             "nav",
             &serde_json::json!({
                 "regions": [],
-                "city": {"key": "new york", "name": "New York"},
+                "city": {"key": "new york", "name": "New York", "slug": "new-york"},
                 "region": "gcp-us-east1",
                 "instance_region": "gcp-us-east1",
                 "user": null,

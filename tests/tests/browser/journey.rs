@@ -138,7 +138,7 @@ async fn end_ride(ui: &Ui) {
     assert!(
         flashes.iter().any(
             |flash| flash.starts_with(&format!("Ride ended at {END} after "))
-                && flash.ends_with(" min. Thanks for riding MovR!")
+                && flash.ends_with(" s. Thanks for riding MovR!")
         ),
         "expected the ride-ended message, saw {flashes:?}"
     );

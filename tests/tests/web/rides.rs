@@ -135,7 +135,7 @@ async fn ending_a_ride_leaves_the_vehicle_where_typed() {
     reply.assert_redirect("/rides");
     let page = browser.follow(reply).await;
     page.assert_status(200)
-        .assert_flash("Ride ended at Union Square after 0 min. Thanks for riding MovR!")
+        .assert_flash("Ride ended at Union Square after ")
         .assert_shows("Time Square → Union Square");
     assert!(page.ids_after("action=\"/rides/end/").is_empty());
     assert_eq!(

@@ -12,6 +12,7 @@ use crate::error::PageError;
 use crate::forms::{Button, ProtectedForm};
 use crate::page::Page;
 use crate::session::FlashLevel;
+use crate::views::{RideItem, ride_length};
 
 /// `GET /rides`: one's rides, newest first; the open one has an end form.
 #[handler]
@@ -23,18 +24,7 @@ pub async fn list(page: Page) -> poem::Result<Response> {
         .rides(me.actor())
         .await
         .map_err(PageError::from)?;
-    let rides: Vec<_> = rides
-        .iter()
-        .map(|ride| {
-            serde_json::json!({
-                "ride": ride,
-                "city_name": ride.city.display_name(),
-                "started": ride.start_time.format("%Y-%m-%d %H:%M UTC").to_string(),
-                "minutes": ride.length().map(|length| length.num_minutes()),
-                "seconds": ride.length().map(|length| length.num_seconds() % 60),
-            })
-        })
-        .collect();
+    let rides: Vec<RideItem> = rides.iter().map(RideItem::from).collect();
     let mut context = Context::new();
     context.insert("rides", &rides);
     Ok(page.render("rides.html", "rides", context)?.into_response())
@@ -121,7 +111,7 @@ pub async fn end(
     };
     match page.state.movr.end_ride(me.actor(), ride, location).await {
         Ok(ride) => {
-            let minutes = ride.length().map(|l| l.num_minutes()).unwrap_or_default();
+            let length = ride.length().map(ride_length).unwrap_or_default();
             let place = ride
                 .end_location
                 .as_ref()
@@ -129,7 +119,7 @@ pub async fn end(
                 .unwrap_or_default();
             page.flash(
                 FlashLevel::Success,
-                format!("Ride ended at {place} after {minutes} min. Thanks for riding MovR!"),
+                format!("Ride ended at {place} after {length}. Thanks for riding MovR!"),
             );
         }
         Err(ServiceError::Conflict(Conflict::RideAlreadyEnded)) => {

@@ -9,8 +9,9 @@ use tera::Context;
 use super::parse_id;
 use crate::error::PageError;
 use crate::forms::{Button, ProtectedForm};
-use crate::page::{Page, city_json};
+use crate::page::Page;
 use crate::session::{self, FlashLevel};
+use crate::views::{CityView, VehicleCard};
 
 /// `GET /users`: the registered users of the current city.
 #[handler]
@@ -24,7 +25,7 @@ pub async fn list(page: Page) -> poem::Result<Response> {
         .map_err(PageError::from)?;
     let mut context = Context::new();
     context.insert("users", &users);
-    context.insert("city", &city_json(page.city));
+    context.insert("city", &CityView::from(page.city));
     Ok(page.render("users.html", "users", context)?.into_response())
 }
 
@@ -53,7 +54,11 @@ pub async fn profile(page: Page, Path(id): Path<String>) -> poem::Result<Respons
         .map_err(PageError::from)?;
     let mut context = Context::new();
     context.insert("user", &user);
-    context.insert("home_city", &city_json(user.city));
+    context.insert("home_city", &CityView::from(user.city));
+    let vehicles: Vec<_> = vehicles
+        .iter()
+        .map(|vehicle| VehicleCard::new(vehicle, None))
+        .collect();
     context.insert("vehicles", &vehicles);
     Ok(page
         .render("profile.html", "profile", context)?

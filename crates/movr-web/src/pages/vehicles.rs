@@ -13,8 +13,9 @@ use tera::Context;
 use super::{coordinate, parse_id};
 use crate::error::PageError;
 use crate::forms::{Button, ProtectedForm};
-use crate::page::{Page, city_json};
+use crate::page::Page;
 use crate::session::FlashLevel;
+use crate::views::{CityView, VehicleCard};
 
 /// `GET /vehicles`: the vehicles of the current city.
 #[handler]
@@ -33,36 +34,15 @@ pub async fn list(page: Page) -> poem::Result<Response> {
         .map(|key| key.expose().as_str());
     let vehicles: Vec<_> = vehicles
         .iter()
-        .map(|vehicle| {
-            serde_json::json!({
-                "vehicle": vehicle,
-                "added": vehicle.date_added.format("%Y-%m-%d").to_string(),
-                "map_url": maps_key.map(|key| map_url(key, vehicle)),
-            })
-        })
+        .map(|vehicle| VehicleCard::new(vehicle, maps_key))
         .collect();
     let mut context = Context::new();
     context.insert("vehicles", &vehicles);
-    context.insert("city", &city_json(page.city));
+    context.insert("city", &CityView::from(page.city));
     context.insert("me", &me.id.to_string());
     Ok(page
         .render("vehicles.html", "vehicles", context)?
         .into_response())
-}
-
-/// The Google Maps Embed URL showing where `vehicle` was left.
-fn map_url(key: &str, vehicle: &movr_core::Vehicle) -> String {
-    let place = match vehicle.last_location.point() {
-        Some(point) => format!("{},{}", point.y(), point.x()),
-        None => format!(
-            "{}, {}",
-            vehicle.last_location.label(),
-            vehicle.city.display_name()
-        ),
-    };
-    let query =
-        serde_urlencoded::to_string([("key", key), ("q", place.as_str())]).unwrap_or_default();
-    format!("https://www.google.com/maps/embed/v1/place?{query}")
 }
 
 /// The add-vehicle form as typed (coordinates may be blank).
@@ -98,7 +78,7 @@ fn add_form(
     let mut context = Context::new();
     context.insert("values", input);
     context.insert("errors", errors);
-    context.insert("home_city", &city_json(home));
+    context.insert("home_city", &CityView::from(home));
     context.insert(
         "types",
         &VehicleType::ALL
