@@ -4,12 +4,11 @@
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-use diesel_async::pooled_connection::bb8::PooledConnection;
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, TransactionManager};
 use scoped_futures::ScopedBoxFuture;
 
 use crate::error::DbError;
-use crate::pool::{self, LastConnectionError, Pool, PoolConfig};
+use crate::pool::{self, LastConnectionError, Manager, Pool, PoolConfig};
 use crate::retry::RetryPolicy;
 
 /// What a use case's closure may fail with: its own error, which must be able
@@ -41,6 +40,7 @@ impl TransactionError for DbError {
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
+    url: String,
     retry: RetryPolicy,
     last_connection_error: LastConnectionError,
 }
@@ -60,6 +60,7 @@ impl Database {
         let (pool, last_connection_error) = pool::build(config);
         Self {
             pool,
+            url: config.url.clone(),
             retry: RetryPolicy::default(),
             last_connection_error,
         }
@@ -78,22 +79,19 @@ impl Database {
 
     /// Checks out a connection (health-checked by the pool). A timeout names
     /// the last connection error, e.g. "connection refused".
-    pub async fn connection(&self) -> Result<PooledConnection<'_, AsyncPgConnection>, DbError> {
+    pub async fn connection(&self) -> Result<bb8::PooledConnection<'_, Manager>, DbError> {
         self.pool
             .get()
             .await
             .map_err(|error| self.unavailable(error))
     }
 
-    /// A connection that does not borrow the pool handle (for the migration
-    /// harness, which needs to own it).
-    pub(crate) async fn owned_connection(
-        &self,
-    ) -> Result<PooledConnection<'static, AsyncPgConnection>, DbError> {
-        self.pool
-            .get_owned()
+    /// A new connection outside the pool, set up like pooled ones (for the
+    /// migration harness, which must own its connection).
+    pub(crate) async fn dedicated_connection(&self) -> Result<AsyncPgConnection, DbError> {
+        pool::setup(&self.url, None)
             .await
-            .map_err(|error| self.unavailable(error))
+            .map_err(|error| DbError::Unavailable(Box::new(error)))
     }
 
     fn unavailable(&self, error: impl std::fmt::Display) -> DbError {
@@ -129,8 +127,8 @@ impl Database {
         T: Send + 'a,
         E: TransactionError + 'a,
     {
-        let mut connection = self.connection().await?;
-        let conn: &mut AsyncPgConnection = &mut connection;
+        let mut pooled = self.connection().await?;
+        let conn: &mut AsyncPgConnection = &mut pooled.connection;
         let mut retry = 0;
         loop {
             AnsiTransactionManager::begin_transaction_sql(
@@ -174,10 +172,10 @@ impl Database {
         T: Send + 'a,
         E: TransactionError + 'a,
     {
-        let mut connection = self.connection().await?;
+        let mut pooled = self.connection().await?;
         let mut retry = 0;
         loop {
-            let result = operation(&mut connection).await;
+            let result = operation(&mut pooled.connection).await;
             match self.next_step(name, result, &mut retry) {
                 ControlFlow::Break(result) => return result,
                 ControlFlow::Continue(delay) => tokio::time::sleep(delay).await,

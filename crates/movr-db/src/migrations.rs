@@ -16,7 +16,8 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../schema/postg
 /// The harness blocks a tokio worker thread while it runs, so this needs the
 /// multi-threaded runtime.
 pub async fn run_migrations(database: &Database) -> Result<Vec<String>, DbError> {
-    let connection = database.owned_connection().await?;
+    // A connection of its own: the harness needs to own one.
+    let connection = database.dedicated_connection().await?;
     let mut harness = AsyncMigrationHarness::new(connection);
     let applied = harness
         .run_pending_migrations(MIGRATIONS)

@@ -1,21 +1,18 @@
 //! The bb8 pool of `AsyncPgConnection`s: sizing, timeouts, the health check
-//! that replaces dead connections, and an error sink so a refused connection
-//! is reported as itself rather than as a bare timeout.
+//! that replaces dead connections (see [`Manager`]), and an error sink so a
+//! refused connection is reported as itself rather than as a bare timeout.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::ConnectionError;
-use diesel_async::pooled_connection::{
-    AsyncDieselConnectionManager, ManagerConfig, PoolError, RecyclingMethod,
-};
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
-use futures_util::FutureExt;
+use diesel_async::pooled_connection::{PoolError, PoolableConnection};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
 use crate::statement_log::{HEALTH_CHECK_SQL, StatementLog};
 
-/// The pool type every query function's connection comes from.
-pub type Pool = bb8::Pool<AsyncDieselConnectionManager<AsyncPgConnection>>;
+/// The pool every operation's connection comes from.
+pub type Pool = bb8::Pool<Manager>;
 
 /// How to reach the database and how to size the pool.
 #[derive(Clone)]
@@ -32,6 +29,10 @@ pub struct PoolConfig {
     /// Connections are replaced after this long, so load spreads onto new
     /// nodes of a cluster.
     pub max_lifetime: Duration,
+    /// A connection idle for longer than this is verified with a query
+    /// before it is handed out; fresher ones only get the free check (see
+    /// [`Manager`]). `Duration::ZERO` verifies every checkout.
+    pub verify_after_idle: Duration,
     /// Records every statement sent (tests hold operations to their
     /// round-trip budgets with it).
     pub statement_log: Option<StatementLog>,
@@ -47,6 +48,7 @@ impl std::fmt::Debug for PoolConfig {
             .field("connection_timeout", &self.connection_timeout)
             .field("idle_timeout", &self.idle_timeout)
             .field("max_lifetime", &self.max_lifetime)
+            .field("verify_after_idle", &self.verify_after_idle)
             .field("statement_log", &self.statement_log.is_some())
             .finish()
     }
@@ -61,6 +63,7 @@ impl PoolConfig {
             connection_timeout: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(600),
             max_lifetime: Duration::from_secs(1800),
+            verify_after_idle: Duration::from_secs(1),
             statement_log: None,
         }
     }
@@ -99,24 +102,13 @@ impl bb8::ErrorSink<PoolError> for LastConnectionError {
 /// Builds the pool without connecting: connections open on first use, so a
 /// server can start while the database is still coming up.
 pub(crate) fn build(config: &PoolConfig) -> (Pool, LastConnectionError) {
-    let statement_log = config.statement_log.clone();
     let last_error = LastConnectionError::default();
-    let on_connect = last_error.clone();
-    let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
-    manager_config.custom_setup = Box::new(move |url| {
-        let on_connect = on_connect.clone();
-        let statement_log = statement_log.clone();
-        async move {
-            let connection = setup(url, statement_log).await?;
-            on_connect.set(None);
-            Ok(connection)
-        }
-        .boxed()
-    });
-    // Checked on every checkout: a connection the server closed is dropped
-    // and replaced instead of being handed out.
-    manager_config.recycling_method = RecyclingMethod::CustomQuery(HEALTH_CHECK_SQL.into());
-    let manager = AsyncDieselConnectionManager::new_with_config(&config.url, manager_config);
+    let manager = Manager {
+        url: config.url.clone(),
+        statement_log: config.statement_log.clone(),
+        verify_after_idle: config.verify_after_idle,
+        last_error: last_error.clone(),
+    };
     let pool = bb8::Pool::builder()
         .max_size(config.max_size)
         .connection_timeout(config.connection_timeout)
@@ -128,8 +120,91 @@ pub(crate) fn build(config: &PoolConfig) -> (Pool, LastConnectionError) {
     (pool, last_error)
 }
 
+/// A pooled connection and when it was last given back to the pool. It
+/// dereferences to the `AsyncPgConnection`.
+pub struct Connection {
+    pub(crate) connection: AsyncPgConnection,
+    returned_at: Instant,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("returned_at", &self.returned_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for Connection {
+    type Target = AsyncPgConnection;
+
+    fn deref(&self) -> &AsyncPgConnection {
+        &self.connection
+    }
+}
+
+impl std::ops::DerefMut for Connection {
+    fn deref_mut(&mut self) -> &mut AsyncPgConnection {
+        &mut self.connection
+    }
+}
+
+/// Opens connections and decides whether an idle one may be handed out.
+///
+/// The check at checkout follows HikariCP's bypass window: a connection the
+/// driver knows is closed (the server went away) or whose transaction state
+/// is broken is replaced without a round trip; one idle for longer than
+/// `verify_after_idle` is also asked `SELECT 1` first. Under load every
+/// connection is fresh and checkouts cost nothing; after a quiet spell — when
+/// a restarted database or a silent network drop is likely — they are
+/// verified.
+#[derive(Debug)]
+pub struct Manager {
+    url: String,
+    statement_log: Option<StatementLog>,
+    verify_after_idle: Duration,
+    last_error: LastConnectionError,
+}
+
+impl bb8::ManageConnection for Manager {
+    type Connection = Connection;
+    type Error = PoolError;
+
+    async fn connect(&self) -> Result<Connection, PoolError> {
+        let connection = setup(&self.url, self.statement_log.clone())
+            .await
+            .map_err(PoolError::ConnectionError)?;
+        self.last_error.set(None);
+        Ok(Connection {
+            connection,
+            returned_at: Instant::now(),
+        })
+    }
+
+    async fn is_valid(&self, pooled: &mut Connection) -> Result<(), PoolError> {
+        if PoolableConnection::is_broken(&mut pooled.connection) {
+            return Err(PoolError::QueryError(
+                diesel::result::Error::BrokenTransactionManager,
+            ));
+        }
+        if pooled.returned_at.elapsed() >= self.verify_after_idle {
+            diesel::sql_query(HEALTH_CHECK_SQL)
+                .execute(&mut pooled.connection)
+                .await
+                .map_err(PoolError::QueryError)?;
+        }
+        Ok(())
+    }
+
+    fn has_broken(&self, pooled: &mut Connection) -> bool {
+        // Called as the connection goes back to the pool.
+        pooled.returned_at = Instant::now();
+        std::thread::panicking() || PoolableConnection::is_broken(&mut pooled.connection)
+    }
+}
+
 /// Opens one connection and prepares its session.
-async fn setup(
+pub(crate) async fn setup(
     url: &str,
     statement_log: Option<StatementLog>,
 ) -> Result<AsyncPgConnection, ConnectionError> {

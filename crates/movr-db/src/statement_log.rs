@@ -24,14 +24,19 @@ impl StatementLog {
     /// Removes and returns what was recorded so far, leaving out the pool's
     /// health checks.
     pub fn take(&self) -> Vec<String> {
+        self.take_all()
+            .into_iter()
+            .filter(|sql| sql != HEALTH_CHECK_SQL)
+            .collect()
+    }
+
+    /// Removes and returns everything recorded so far, health checks included.
+    pub fn take_all(&self) -> Vec<String> {
         let mut statements = self
             .statements
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         std::mem::take(&mut *statements)
-            .into_iter()
-            .filter(|sql| sql != HEALTH_CHECK_SQL)
-            .collect()
     }
 
     fn push(&self, sql: String) {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use movr_core::{City, Location};
 use movr_db::users::{self, NewUserRow};
 use movr_db::vehicles::{self, NewVehicleRow};
-use movr_db::{Database, DbError, PoolConfig};
+use movr_db::{Database, DbError, PoolConfig, StatementLog};
 use movr_tests::TestDb;
 use scoped_futures::ScopedFutureExt;
 use uuid::Uuid;
@@ -22,9 +22,11 @@ async fn backend_pid(database: &Database) -> Result<i64, DbError> {
         .await
 }
 
+/// A pool that gives up quickly and verifies every checkout with a query.
 fn quick_config(url: String) -> PoolConfig {
     let mut config = PoolConfig::new(url);
     config.connection_timeout = Duration::from_secs(1);
+    config.verify_after_idle = Duration::ZERO;
     config
 }
 
@@ -38,8 +40,10 @@ fn closed_port_url(credentials: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_connection_the_server_terminated_is_replaced() {
-    let db = TestDb::with_pool_size(1).await;
-    let database = db.database();
+    let db = TestDb::new().await;
+    let mut config = quick_config(db.url());
+    config.max_size = 1;
+    let database = &Database::new(&config);
     let before = backend_pid(database).await.expect("first checkout");
     assert_eq!(
         backend_pid(database).await.expect("second checkout"),
@@ -110,6 +114,41 @@ async fn a_missing_database_is_reported_as_unavailable_naming_it() {
     assert!(
         explained.contains(&missing) && explained.contains("does not exist"),
         "the cause is lost: {explained}"
+    );
+}
+
+/// Busy connections are handed out without a round trip; one idle past
+/// `verify_after_idle` is asked `SELECT 1` first.
+#[tokio::test(flavor = "multi_thread")]
+async fn only_connections_idle_past_the_window_are_verified() {
+    let db = TestDb::new().await;
+    let log = StatementLog::new();
+    let mut config = PoolConfig::new(db.url());
+    config.max_size = 1;
+    config.verify_after_idle = Duration::from_millis(300);
+    config.statement_log = Some(log.clone());
+    let database = Database::new(&config);
+    for _ in 0..3 {
+        backend_pid(&database).await.expect("a busy checkout");
+    }
+    let health_checks = |statements: Vec<String>| {
+        statements
+            .iter()
+            .filter(|sql| *sql == movr_db::statement_log::HEALTH_CHECK_SQL)
+            .count()
+    };
+    assert_eq!(
+        health_checks(log.take_all()),
+        0,
+        "fresh connections are trusted"
+    );
+    // Idle past the window (this wait is the behaviour under test).
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    backend_pid(&database).await.expect("an idle checkout");
+    assert_eq!(
+        health_checks(log.take_all()),
+        1,
+        "an idle connection is verified"
     );
 }
 
