@@ -26,10 +26,10 @@ impl TransactionError for DbError {
 
 /// The connection pool and the transaction runner.
 ///
-/// Every operation is a closure over a connection, run as one serializable
-/// transaction and run again as a whole when the database reports a
-/// serialization conflict (SQLSTATE 40001): CockroachDB requires this client
-/// retry, and PostgreSQL at SERIALIZABLE reports the same code. The closure
+/// Every operation is a closure over a connection, run atomically and run
+/// again as a whole when the database reports a serialization conflict
+/// (SQLSTATE 40001): CockroachDB requires this client retry, and PostgreSQL
+/// reports the same code for conflicting writes. The closure
 /// may therefore run more than once and must only touch the database through
 /// the connection it is given.
 ///
@@ -163,7 +163,8 @@ impl Database {
     /// Runs `operation` without an explicit transaction, retrying it on
     /// serialization conflicts. Use it for operations that are a single
     /// statement: PostgreSQL and CockroachDB run each statement atomically
-    /// (and here serializably), which saves the BEGIN and COMMIT round trips.
+    /// (here at snapshot isolation or stronger, see `pool`), which saves the
+    /// BEGIN and COMMIT round trips.
     pub async fn run<'a, T, E, F>(&self, name: &'static str, mut operation: F) -> Result<T, E>
     where
         F: for<'r> FnMut(&'r mut AsyncPgConnection) -> ScopedBoxFuture<'a, 'r, Result<T, E>>

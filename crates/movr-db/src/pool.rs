@@ -217,11 +217,18 @@ pub(crate) async fn setup(
             .map_err(|error| ConnectionError::BadConnection(error_chain(&error)))?;
         let mut connection =
             AsyncPgConnection::try_from_client_and_connection(client, connection).await?;
-        // Every transaction, explicit or single-statement, runs SERIALIZABLE
-        // (CockroachDB's only isolation level): single-statement operations
-        // then need no BEGIN/COMMIT round trips to be serializable.
-        connection
-            .batch_execute("SET default_transaction_isolation = 'serializable'")
+        // Single statements run at REPEATABLE READ (snapshot isolation) and
+        // need no BEGIN/COMMIT round trips. Every guarded write of ours
+        // writes the row its guard reads (a vehicle's status, a rider's open
+        // ride, an owner's flag), so concurrent writers conflict on that row
+        // and the later one fails with 40001 and is retried. SERIALIZABLE
+        // adds nothing to those statements on PostgreSQL but false conflicts:
+        // its predicate locks cover whole index pages, which on small tables
+        // made unrelated riders abort each other. Multi-statement
+        // transactions (`Database::transaction`) stay SERIALIZABLE.
+        // CockroachDB runs SERIALIZABLE unless REPEATABLE READ is enabled on
+        // the cluster, and accepts the setting either way.
+            .batch_execute("SET default_transaction_isolation = 'repeatable read'")
             .await
             .map_err(ConnectionError::CouldntSetupConfiguration)?;
         if let Some(log) = statement_log {

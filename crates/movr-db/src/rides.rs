@@ -1,7 +1,9 @@
 //! The `rides` table, partitioned by the vehicle's city. Starting and ending a
 //! ride are single statements whose guards keep a vehicle and a rider to one
-//! open ride each; they rely on SERIALIZABLE isolation, which every pooled
-//! connection sets (and which is CockroachDB's only level).
+//! open ride each. They rely on at least snapshot isolation (what every
+//! pooled connection sets, see `pool`): each guard reads a row the statement
+//! also writes, so a concurrent change to it aborts the statement (40001,
+//! retried) instead of letting half of it apply.
 
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
