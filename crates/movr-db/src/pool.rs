@@ -228,6 +228,7 @@ pub(crate) async fn setup(
         // transactions (`Database::transaction`) stay SERIALIZABLE.
         // CockroachDB runs SERIALIZABLE unless REPEATABLE READ is enabled on
         // the cluster, and accepts the setting either way.
+        connection
             .batch_execute("SET default_transaction_isolation = 'repeatable read'")
             .await
             .map_err(ConnectionError::CouldntSetupConfiguration)?;
