@@ -4,12 +4,13 @@
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-use diesel_async::{AnsiTransactionManager, AsyncPgConnection, TransactionManager};
+use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use scoped_futures::ScopedBoxFuture;
 
 use crate::error::DbError;
 use crate::pool::{self, LastConnectionError, Manager, Pool, PoolConfig};
 use crate::retry::RetryPolicy;
+use crate::statement_log::HEALTH_CHECK_SQL;
 
 /// What a use case's closure may fail with: its own error, which must be able
 /// to carry a [`DbError`] and say whether it is a retryable conflict.
@@ -107,9 +108,13 @@ impl Database {
         DbError::Unavailable(cause.into())
     }
 
-    /// Whether the database answers (for readiness probes).
+    /// Whether the database answers a query (for readiness probes).
     pub async fn ping(&self) -> Result<(), DbError> {
-        self.connection().await.map(drop)
+        let mut pooled = self.connection().await?;
+        diesel::sql_query(HEALTH_CHECK_SQL)
+            .execute(&mut pooled.connection)
+            .await?;
+        Ok(())
     }
 
     /// Runs `operation` inside `BEGIN ISOLATION LEVEL SERIALIZABLE … COMMIT`,
