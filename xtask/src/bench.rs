@@ -220,7 +220,8 @@ fn measure(
         ],
         1,
     )?;
-    let peak_rss_kib = peak_rss_kib(server.id())?;
+    let peak_rss_kib = rss_kib(server.id(), "VmHWM:")?;
+    let rss_now_kib = rss_kib(server.id(), "VmRSS:")?;
     let pgbench_tps = pgbench(cluster, &dir, options)?;
     let _ = std::fs::remove_dir_all(&dir);
 
@@ -427,14 +428,15 @@ fn milliseconds(value: &str) -> f64 {
     }
 }
 
-fn peak_rss_kib(pid: u32) -> Result<u64, String> {
+/// The server's resident memory: `VmHWM` (peak) or `VmRSS` (now), in KiB.
+fn rss_kib(pid: u32, field: &str) -> Result<u64, String> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .map_err(|e| format!("cannot read the server's memory use: {e}"))?;
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| "no VmHWM in /proc status".to_owned())
+        .ok_or_else(|| format!("no {field} in /proc status"))
 }
 
 /// The statement the vehicles page sends (see `movr_db::vehicles::list_in_city`).

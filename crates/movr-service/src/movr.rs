@@ -21,8 +21,7 @@ pub struct MovR {
 }
 
 impl MovR {
-    /// The service over `db`. Computes one password hash (used to make
-    /// unknown-user logins as slow as wrong-password ones).
+    /// The service over `db`.
     pub fn new(db: Database) -> Self {
         Self {
             db,

@@ -11,12 +11,15 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 
 use crate::error::ServiceError;
 
+/// What an unknown username is checked against, so that it costs the same
+/// time as a wrong password (no user enumeration): the hash of a random
+/// password nobody knows, with the same parameters as every real hash
+/// (a test keeps them in step with `Argon2::default()`).
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$64J9QlW+DwfppvNYJgKyLw$oVtvE8pe2T4ayWU1c61lc3dkcHiFPKwNCMAQ+EkDxUM";
+
 /// Hashes passwords and checks them in constant time.
 #[derive(Debug, Clone)]
 pub(crate) struct Passwords {
-    /// Verified against when the username is unknown, so that an unknown
-    /// user costs the same time as a wrong password (no user enumeration).
-    dummy_hash: Arc<str>,
     /// One hash at a time per core: each takes 19 MiB, so a flood of logins
     /// queues instead of exhausting memory and the blocking thread pool.
     permits: Arc<Semaphore>,
@@ -24,10 +27,8 @@ pub(crate) struct Passwords {
 
 impl Passwords {
     pub(crate) fn new() -> Self {
-        let dummy_hash = hash_blocking("not a real password").unwrap_or_default();
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Self {
-            dummy_hash: dummy_hash.into(),
             permits: Arc::new(Semaphore::new(cores)),
         }
     }
@@ -53,8 +54,7 @@ impl Passwords {
     pub(crate) async fn verify(&self, password: &str, stored: Option<String>) -> bool {
         let password = password.to_owned();
         let known = stored.is_some();
-        let stored = stored.unwrap_or_else(|| self.dummy_hash.to_string());
-        let dummy = self.dummy_hash.clone();
+        let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
         let Ok(_permit) = self.permits.acquire().await else {
             return false;
         };
@@ -65,7 +65,7 @@ impl Passwords {
                     .is_ok(),
                 Err(_) => {
                     // Locked account: spend the time anyway.
-                    if let Ok(hash) = PasswordHash::new(&dummy) {
+                    if let Ok(hash) = PasswordHash::new(DUMMY_HASH) {
                         let _ = Argon2::default().verify_password(password.as_bytes(), &hash);
                     }
                     false
@@ -106,10 +106,22 @@ mod tests {
         assert_ne!(a, b);
     }
 
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_does() {
+        let dummy = PasswordHash::new(DUMMY_HASH).expect("a PHC string");
+        let params = argon2::Params::try_from(&dummy).expect("argon2 parameters");
+        let default = argon2::Params::default();
+        assert_eq!(dummy.algorithm, argon2::Algorithm::Argon2id.ident());
+        assert_eq!(
+            (params.m_cost(), params.t_cost(), params.p_cost()),
+            (default.m_cost(), default.t_cost(), default.p_cost())
+        );
+    }
+
     #[tokio::test]
     async fn unknown_users_and_locked_accounts_never_match() {
         let passwords = Passwords::new();
-        assert!(!passwords.verify("not a real password", None).await);
+        assert!(!passwords.verify("anything", None).await);
         assert!(!passwords.verify("anything", Some("!".to_owned())).await);
     }
 }
