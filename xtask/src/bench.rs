@@ -250,8 +250,9 @@ fn measure(
     }
     let _ = writeln!(
         report,
-        "\nserver peak RSS: {:.1} MiB",
-        peak_rss_kib as f64 / 1024.0
+        "\nserver RSS: peak {:.1} MiB, after the run {:.1} MiB",
+        peak_rss_kib as f64 / 1024.0,
+        rss_now_kib as f64 / 1024.0
     );
     let _ = writeln!(
         report,
