@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Float8, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Float8, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use movr_core::{City, Location, Ride, RideId, UserId, VehicleId};
 use uuid::Uuid;
@@ -190,20 +190,31 @@ pub async fn find_anywhere(
         .optional()?)
 }
 
-/// The rides of rider (`rider_city`, `rider_id`), newest first. This is the
+/// The rides of rider (`rider_city`, `rider_id`), newest first, at most
+/// `limit`; with `before`, the ones that come after that ride of theirs (keyset
+/// paging on `(start_time, id)`, which `rides_rider_idx` serves). This is the
 /// one query that spans partitions: a rider rides in several cities.
 pub async fn list_for_rider(
     conn: &mut AsyncPgConnection,
     rider_city: City,
     rider_id: Uuid,
+    before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<RideRow>, DbError> {
-    Ok(rides::table
-        .filter(rides::rider_city.eq(rider_city.as_str()))
-        .filter(rides::rider_id.eq(rider_id))
-        .order(rides::start_time.desc())
-        .limit(limit)
-        .select(RideRow::as_select())
+    let sql = format!(
+        "SELECT {RIDE_COLUMNS} FROM rides \
+         WHERE rider_city = $1 AND rider_id = $2 \
+           AND ($3::UUID IS NULL OR (start_time, id) < ( \
+                SELECT start_time, id FROM rides \
+                WHERE rider_city = $1 AND rider_id = $2 AND id = $3)) \
+         ORDER BY start_time DESC, id DESC \
+         LIMIT $4"
+    );
+    Ok(diesel::sql_query(sql)
+        .bind::<Text, _>(rider_city.as_str())
+        .bind::<SqlUuid, _>(rider_id)
+        .bind::<Nullable<SqlUuid>, _>(before)
+        .bind::<BigInt, _>(limit)
         .load(conn)
         .await?)
 }

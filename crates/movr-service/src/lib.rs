@@ -18,4 +18,4 @@ mod vehicles;
 
 pub use actor::Actor;
 pub use error::{Conflict, Entity, ServiceError};
-pub use movr::{MAX_LISTED_RIDES, MAX_LISTED_VEHICLES, MovR};
+pub use movr::{MAX_LISTED_VEHICLES, MovR, RIDES_PER_PAGE};

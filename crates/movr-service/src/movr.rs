@@ -6,8 +6,8 @@ use crate::password::Passwords;
 
 /// Most vehicles one listing returns (a city page shows the newest).
 pub const MAX_LISTED_VEHICLES: i64 = 200;
-/// Most rides one rider history returns, newest first.
-pub const MAX_LISTED_RIDES: i64 = 100;
+/// Rides per page of a rider's history, newest first.
+pub const RIDES_PER_PAGE: i64 = 25;
 
 /// The MovR service: every transaction of the original application, with
 /// ownership checks and the database-enforced guarantees (one open ride per

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::error::{Conflict, Entity, ServiceError};
-use crate::movr::{MAX_LISTED_RIDES, MovR};
+use crate::movr::{MovR, RIDES_PER_PAGE};
 
 impl MovR {
     /// Starts a ride for the actor on vehicle `vehicle` of `city`, at the
@@ -130,10 +130,30 @@ impl MovR {
         })
     }
 
-    /// The actor's rides, newest first (at most [`MAX_LISTED_RIDES`]); an
-    /// open ride is first.
+    /// The actor's newest rides, at most [`RIDES_PER_PAGE`] (an open ride
+    /// is the newest). A full page may have older ones: see
+    /// [`MovR::rides_before`].
     #[tracing::instrument(skip(self))]
     pub async fn rides(&self, actor: Actor) -> Result<Vec<Ride>, ServiceError> {
+        self.ride_page(actor, None).await
+    }
+
+    /// The actor's rides that come after (are older than) their ride
+    /// `ride`, at most [`RIDES_PER_PAGE`]. Empty when `ride` is not theirs.
+    #[tracing::instrument(skip(self))]
+    pub async fn rides_before(
+        &self,
+        actor: Actor,
+        ride: RideId,
+    ) -> Result<Vec<Ride>, ServiceError> {
+        self.ride_page(actor, Some(ride)).await
+    }
+
+    async fn ride_page(
+        &self,
+        actor: Actor,
+        before: Option<RideId>,
+    ) -> Result<Vec<Ride>, ServiceError> {
         let rows = self
             .db
             .run("rides", |conn| {
@@ -143,7 +163,8 @@ impl MovR {
                             conn,
                             actor.city,
                             actor.id.into_uuid(),
-                            MAX_LISTED_RIDES,
+                            before.map(RideId::into_uuid),
+                            RIDES_PER_PAGE,
                         )
                         .await?,
                     )

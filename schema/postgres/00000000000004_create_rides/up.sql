@@ -52,7 +52,8 @@ CREATE UNIQUE INDEX rides_one_open_per_rider__us_west ON rides_us_west (city, ri
 ALTER INDEX rides_one_open_per_rider ATTACH PARTITION rides_one_open_per_rider__us_west;
 CREATE UNIQUE INDEX rides_one_open_per_rider__europe_west ON rides_europe_west (city, rider_city, rider_id) WHERE end_time IS NULL;
 ALTER INDEX rides_one_open_per_rider ATTACH PARTITION rides_one_open_per_rider__europe_west;
--- list_rides(rider): the rider's history across cities, newest first.
-CREATE INDEX rides_rider_idx ON rides (rider_city, rider_id, start_time DESC);
+-- list_rides(rider): the rider's history across cities, newest first, paged
+-- by (start_time, id).
+CREATE INDEX rides_rider_idx ON rides (rider_city, rider_id, start_time DESC, id DESC);
 -- Explaining a refusal for a ride id the rider does not own.
 CREATE INDEX rides_id_idx ON rides (id);

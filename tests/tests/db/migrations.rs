@@ -42,7 +42,7 @@ async fn the_seed_rows_are_there_and_convert() {
             async move {
                 let carl = users::find_by_username(conn, "carl").await?;
                 let scooter = vehicles::find(conn, City::NewYork, SCOOTER).await?;
-                let history = rides::list_for_rider(conn, City::NewYork, CARL, 10).await?;
+                let history = rides::list_for_rider(conn, City::NewYork, CARL, None, 10).await?;
                 Ok::<_, movr_db::DbError>((carl, scooter, history))
             }
             .scope_boxed()

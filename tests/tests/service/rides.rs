@@ -2,7 +2,7 @@
 
 use chrono::TimeDelta;
 use movr_core::{City, RideId, VehicleId, VehicleStatus};
-use movr_service::{Conflict, Entity, ServiceError};
+use movr_service::{Conflict, Entity, RIDES_PER_PAGE, ServiceError};
 
 use crate::assert_err;
 use crate::support::*;
@@ -302,4 +302,40 @@ async fn a_riders_history_spans_cities_newest_first_open_ride_first() {
     // Other riders' histories are their own.
     assert!(ok(movr.rides(boston).await, "boston rides").is_empty());
     assert_eq!(ok(movr.rides(carl()).await, "carl's rides").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn history_comes_a_page_at_a_time_newest_first() {
+    let (db, movr) = setup().await;
+    let rider = actor(&movr, City::NewYork, "pager").await;
+    let owner = actor(&movr, City::NewYork, "owner").await;
+    let vehicle = add_vehicle(&movr, owner, "Dock").await;
+    let page_size = usize::try_from(RIDES_PER_PAGE).expect("a small page");
+    let mut newest_first = Vec::new();
+    for n in 0..page_size + 5 {
+        let ride = ok(
+            movr.start_ride(rider, City::NewYork, vehicle.id).await,
+            "start",
+        );
+        let ended = ok(
+            movr.end_ride(rider, ride.id, location(&format!("Stop {n}")))
+                .await,
+            "end",
+        );
+        newest_first.insert(0, ended);
+    }
+
+    db.statements().take();
+    let first = ok(movr.rides(rider).await, "first page");
+    assert_eq!(db.statements().take().len(), 1, "a page is one statement");
+    assert_eq!(first, newest_first[..page_size]);
+    let last = first.last().expect("a full page").id;
+    let second = ok(movr.rides_before(rider, last).await, "second page");
+    assert_eq!(second, newest_first[page_size..]);
+    let after_all = second.last().expect("the oldest").id;
+    assert!(ok(movr.rides_before(rider, after_all).await, "past the end").is_empty());
+
+    // Another rider's ride is no cursor into this history.
+    let carls_ride = ok(movr.rides(carl()).await, "carl's rides")[0].id;
+    assert!(ok(movr.rides_before(rider, carls_ride).await, "foreign cursor").is_empty());
 }

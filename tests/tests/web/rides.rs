@@ -349,3 +349,52 @@ async fn ride_history_is_newest_first() {
     // Carl's ride is not among them.
     page.assert_not_shows("Grand Central");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn history_pages_link_to_older_rides() {
+    let server = TestServer::start().await;
+    let (browser, id) = rider(&server, "ada", "new york").await;
+    // 30 finished rides, one minute apart: Stop 29 is the newest.
+    count(
+        &server,
+        &format!(
+            "WITH made AS (INSERT INTO rides (city, id, vehicle_id, rider_city, rider_id, \
+                 start_location, end_location, start_time, end_time, length) \
+             SELECT 'new york', gen_random_uuid(), '{CARL_SCOOTER_ID}', 'new york', '{id}', \
+                 'Dock', 'Stop ' || n, now() - (30 - n) * INTERVAL '1 minute', \
+                 now() - (30 - n) * INTERVAL '1 minute' + INTERVAL '30 seconds', INTERVAL '30 seconds' \
+             FROM generate_series(0, 29) AS n RETURNING 1) \
+             SELECT count(*) AS n FROM made"
+        ),
+    )
+    .await;
+    let first = browser.get("/rides").await;
+    first
+        .assert_status(200)
+        .assert_shows("Stop 29")
+        .assert_shows("Stop 5")
+        .assert_not_shows("Stop 4");
+    assert_eq!(first.count("data-testid=\"ride\""), 25);
+    let older = first.ids_after("href=\"/rides?before=");
+    assert_eq!(older.len(), 1, "one link to older rides");
+    let second = browser.get(&format!("/rides?before={}", older[0])).await;
+    second
+        .assert_status(200)
+        .assert_shows("Stop 4")
+        .assert_shows("Stop 0")
+        .assert_not_shows("Stop 5")
+        .assert_shows("Newest rides");
+    assert_eq!(second.count("data-testid=\"ride\""), 5);
+    assert!(second.ids_after("href=\"/rides?before=").is_empty());
+
+    // A malformed cursor is a 404; someone else's ride shows nothing of theirs.
+    browser
+        .get("/rides?before=yesterday")
+        .await
+        .assert_status(404);
+    browser
+        .get(&format!("/rides?before={CARL_RIDE_ID}"))
+        .await
+        .assert_status(200)
+        .assert_shows("No older rides");
+}

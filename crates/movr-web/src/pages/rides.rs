@@ -1,8 +1,8 @@
 //! One's rides, starting and ending one.
 
 use movr_core::{Location, RideId, VehicleId};
-use movr_service::{Conflict, ServiceError};
-use poem::web::Path;
+use movr_service::{Conflict, RIDES_PER_PAGE, ServiceError};
+use poem::web::{Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 use tera::Context;
@@ -14,19 +14,36 @@ use crate::page::Page;
 use crate::session::FlashLevel;
 use crate::views::{RideItem, ride_length};
 
-/// `GET /rides`: one's rides, newest first; the open one has an end form.
+/// The history page's query: `?before=<ride id>` shows older rides.
+#[derive(Debug, Default, Deserialize)]
+pub struct HistoryQuery {
+    before: Option<String>,
+}
+
+/// `GET /rides[?before=<ride>]`: one's rides, newest first, a page at a
+/// time; the open one has an end form.
 #[handler]
-pub async fn list(page: Page) -> poem::Result<Response> {
+pub async fn list(page: Page, Query(query): Query<HistoryQuery>) -> poem::Result<Response> {
     let me = page.require_user()?;
-    let rides = page
-        .state
-        .movr
-        .rides(me.actor())
-        .await
-        .map_err(PageError::from)?;
+    let movr = &page.state.movr;
+    let before = match query.before.as_deref().filter(|id| !id.is_empty()) {
+        Some(id) => Some(parse_id::<RideId>(id, "ride")?),
+        None => None,
+    };
+    let rides = match before {
+        Some(ride) => movr.rides_before(me.actor(), ride).await,
+        None => movr.rides(me.actor()).await,
+    }
+    .map_err(PageError::from)?;
+    let full_page = i64::try_from(rides.len()).is_ok_and(|n| n == RIDES_PER_PAGE);
+    let older = full_page
+        .then(|| rides.last().map(|ride| ride.id.to_string()))
+        .flatten();
     let rides: Vec<RideItem> = rides.iter().map(RideItem::from).collect();
     let mut context = Context::new();
     context.insert("rides", &rides);
+    context.insert("older", &older);
+    context.insert("paged", &before.is_some());
     Ok(page.render("rides.html", "rides", context)?.into_response())
 }
 
