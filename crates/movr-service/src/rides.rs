@@ -26,19 +26,14 @@ impl MovR {
         let started = self
             .db
             .run("start_ride", |conn| {
-                async move {
-                    Ok::<_, ServiceError>(
-                        rides::start(
-                            conn,
-                            city,
-                            vehicle.into_uuid(),
-                            actor.city,
-                            actor.id.into_uuid(),
-                            ride_id,
-                        )
-                        .await?,
-                    )
-                }
+                rides::start(
+                    conn,
+                    city,
+                    vehicle.into_uuid(),
+                    actor.city,
+                    actor.id.into_uuid(),
+                    ride_id,
+                )
                 .scope_boxed()
             })
             .await?;
@@ -91,18 +86,13 @@ impl MovR {
         let ended = self
             .db
             .run("end_ride", |conn| {
-                async move {
-                    Ok::<_, ServiceError>(
-                        rides::end(
-                            conn,
-                            actor.city,
-                            actor.id.into_uuid(),
-                            ride.into_uuid(),
-                            location,
-                        )
-                        .await?,
-                    )
-                }
+                rides::end(
+                    conn,
+                    actor.city,
+                    actor.id.into_uuid(),
+                    ride.into_uuid(),
+                    location,
+                )
                 .scope_boxed()
             })
             .await?;
@@ -112,10 +102,7 @@ impl MovR {
         let row = self
             .db
             .run("end_ride.diagnose", |conn| {
-                async move {
-                        Ok::<_, ServiceError>(rides::find_anywhere(conn, ride.into_uuid()).await?)
-                    }
-                    .scope_boxed()
+                rides::find_anywhere(conn, ride.into_uuid()).scope_boxed()
             })
             .await?;
         Err(match row {
@@ -157,18 +144,13 @@ impl MovR {
         let rows = self
             .db
             .run("rides", |conn| {
-                async move {
-                    Ok::<_, ServiceError>(
-                        rides::list_for_rider(
-                            conn,
-                            actor.city,
-                            actor.id.into_uuid(),
-                            before.map(RideId::into_uuid),
-                            RIDES_PER_PAGE,
-                        )
-                        .await?,
-                    )
-                }
+                rides::list_for_rider(
+                    conn,
+                    actor.city,
+                    actor.id.into_uuid(),
+                    before.map(RideId::into_uuid),
+                    RIDES_PER_PAGE,
+                )
                 .scope_boxed()
             })
             .await?;

@@ -27,9 +27,7 @@ impl MovR {
             password_hash: &password_hash,
         };
         self.db
-            .run("register", |conn| {
-                async move { Ok::<_, ServiceError>(users::insert(conn, row).await?) }.scope_boxed()
-            })
+            .run("register", |conn| users::insert(conn, row).scope_boxed())
             .await?;
         Ok(User {
             id: UserId::from(id),
@@ -74,8 +72,7 @@ impl MovR {
         let row = self
             .db
             .run("user", |conn| {
-                async move { Ok::<_, ServiceError>(users::find(conn, city, id.into_uuid()).await?) }
-                    .scope_boxed()
+                users::find(conn, city, id.into_uuid()).scope_boxed()
             })
             .await?;
         row.ok_or(ServiceError::NotFound(Entity::User))?
@@ -96,9 +93,10 @@ impl MovR {
     async fn find_user_row(&self, username: &str) -> Result<Option<users::UserRow>, ServiceError> {
         self.db
             .run("user_by_username", |conn| {
-                async move { Ok(users::find_by_username(conn, username).await?) }.scope_boxed()
+                users::find_by_username(conn, username).scope_boxed()
             })
             .await
+            .map_err(ServiceError::from)
     }
 
     /// The active users of `city`, by username.
@@ -107,8 +105,7 @@ impl MovR {
         let rows = self
             .db
             .run("list_users", |conn| {
-                async move { Ok::<_, ServiceError>(users::list_in_city(conn, city).await?) }
-                    .scope_boxed()
+                users::list_in_city(conn, city).scope_boxed()
             })
             .await?;
         rows.into_iter()
@@ -128,12 +125,7 @@ impl MovR {
         let removed = self
             .db
             .run("remove_user", |conn| {
-                async move {
-                    Ok::<_, ServiceError>(
-                        users::soft_delete(conn, actor.city, id.into_uuid()).await?,
-                    )
-                }
-                .scope_boxed()
+                users::soft_delete(conn, actor.city, id.into_uuid()).scope_boxed()
             })
             .await?;
         if removed {
@@ -143,12 +135,7 @@ impl MovR {
         let row = self
             .db
             .run("remove_user.diagnose", |conn| {
-                async move {
-                    Ok::<_, ServiceError>(
-                        users::find_including_deleted(conn, actor.city, id.into_uuid()).await?,
-                    )
-                }
-                .scope_boxed()
+                users::find_including_deleted(conn, actor.city, id.into_uuid()).scope_boxed()
             })
             .await?;
         Err(match row {

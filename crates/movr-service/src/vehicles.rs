@@ -23,12 +23,7 @@ impl MovR {
         let rows = self
             .db
             .run("list_vehicles", |conn| {
-                async move {
-                    Ok::<_, ServiceError>(
-                        vehicles::list_in_city(conn, city, MAX_LISTED_VEHICLES).await?,
-                    )
-                }
-                .scope_boxed()
+                vehicles::list_in_city(conn, city, MAX_LISTED_VEHICLES).scope_boxed()
             })
             .await?;
         to_vehicles(rows)
@@ -40,12 +35,7 @@ impl MovR {
         let rows = self
             .db
             .run("owned_vehicles", |conn| {
-                async move {
-                    Ok::<_, ServiceError>(
-                        vehicles::list_by_owner(conn, actor.city, actor.id.into_uuid()).await?,
-                    )
-                }
-                .scope_boxed()
+                vehicles::list_by_owner(conn, actor.city, actor.id.into_uuid()).scope_boxed()
             })
             .await?;
         to_vehicles(rows)
@@ -57,10 +47,7 @@ impl MovR {
         let row = self
             .db
             .run("vehicle", |conn| {
-                async move {
-                        Ok::<_, ServiceError>(vehicles::find(conn, city, id.into_uuid()).await?)
-                    }
-                    .scope_boxed()
+                vehicles::find(conn, city, id.into_uuid()).scope_boxed()
             })
             .await?;
         let vehicle = Vehicle::try_from(row.ok_or(ServiceError::NotFound(Entity::Vehicle))?)?;
@@ -88,12 +75,7 @@ impl MovR {
         let inserted = self
             .db
             .run("add_vehicle", |conn| {
-                async move {
-                    Ok::<_, ServiceError>(
-                        vehicles::insert(conn, actor.city, actor.id.into_uuid(), row).await?,
-                    )
-                }
-                .scope_boxed()
+                vehicles::insert(conn, actor.city, actor.id.into_uuid(), row).scope_boxed()
             })
             .await?;
         Ok(Vehicle::try_from(
@@ -109,13 +91,8 @@ impl MovR {
         let removed = self
             .db
             .run("remove_vehicle", |conn| {
-                async move {
-                    Ok::<_, ServiceError>(
-                        vehicles::remove(conn, actor.city, id.into_uuid(), actor.id.into_uuid())
-                            .await?,
-                    )
-                }
-                .scope_boxed()
+                vehicles::remove(conn, actor.city, id.into_uuid(), actor.id.into_uuid())
+                    .scope_boxed()
             })
             .await?;
         if removed {
@@ -124,10 +101,7 @@ impl MovR {
         let row = self
             .db
             .run("remove_vehicle.diagnose", |conn| {
-                async move {
-                    Ok::<_, ServiceError>(vehicles::find_anywhere(conn, id.into_uuid()).await?)
-                }
-                .scope_boxed()
+                vehicles::find_anywhere(conn, id.into_uuid()).scope_boxed()
             })
             .await?;
         Err(match row {
