@@ -96,6 +96,7 @@ pub(crate) fn run(options: &BenchOptions) -> Result<(), String> {
     let env = [
         ("DATABASE_URL", database_url.clone()),
         ("DEBUG", "true".to_owned()),
+        ("HOST", "127.0.0.1".to_owned()),
         ("SECRET_KEY", SECRET_KEY.to_owned()),
         ("PORT", options.port.to_string()),
         ("RUST_LOG", "warn".to_owned()),

@@ -85,6 +85,8 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
     let env = [
         ("DATABASE_URL", database_url.clone()),
         ("DEBUG", "true".to_owned()),
+        // A debug server with a published login stays on this machine.
+        ("HOST", "127.0.0.1".to_owned()),
         ("PORT", options.port.to_string()),
         ("RUST_LOG", "info,movr_web::request_log=warn".to_owned()),
     ];

@@ -102,10 +102,36 @@ impl From<DieselError> for DbError {
                 }
             }
             DatabaseErrorKind::SerializationFailure => Self::SerializationFailure,
-            DatabaseErrorKind::ClosedConnection => Self::Unavailable(Box::new(error)),
+            // No SQLSTATE: the socket closed or the server went away. Not
+            // retried: a write may or may not have committed.
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                Self::Unavailable(Box::new(error))
+            }
+            // diesel-async exposes no SQLSTATE for other codes, only the
+            // server's (English, in our sessions' default locale) message.
+            _ if is_deadlock(info.message()) => Self::SerializationFailure,
+            _ if is_unavailability(info.message()) => Self::Unavailable(Box::new(error)),
             _ => Self::Unexpected(error),
         }
     }
+}
+
+/// SQLSTATE 40P01: PostgreSQL aborted one of two transactions waiting for
+/// each other's locks; like 40001, running it again is safe.
+fn is_deadlock(message: &str) -> bool {
+    message == "deadlock detected"
+}
+
+/// Class 57 (operator intervention) and timeouts: the server is shutting
+/// down, restarting, or gave up on the statement.
+fn is_unavailability(message: &str) -> bool {
+    [
+        "terminating connection",
+        "the database system is",
+        "canceling statement due to",
+    ]
+    .iter()
+    .any(|prefix| message.starts_with(prefix))
 }
 
 /// PostgreSQL names the partition's copy of an index in its errors; our
@@ -182,6 +208,65 @@ mod tests {
             );
         }
         assert!(!DbError::from(DieselError::NotFound).is_retryable());
+    }
+
+    #[derive(Debug)]
+    struct Message(&'static str);
+
+    impl DatabaseErrorInformation for Message {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            None
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn unknown(message: &'static str) -> DbError {
+        DbError::from(DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new(Message(message)),
+        ))
+    }
+
+    #[test]
+    fn deadlocks_are_retried_and_outages_are_unavailable() {
+        assert!(unknown("deadlock detected").is_retryable());
+        for message in [
+            "terminating connection due to administrator command",
+            "the database system is starting up",
+            "canceling statement due to statement timeout",
+        ] {
+            assert!(
+                matches!(unknown(message), DbError::Unavailable(_)),
+                "{message}"
+            );
+        }
+        let lost = DbError::from(DieselError::DatabaseError(
+            DatabaseErrorKind::UnableToSendCommand,
+            Box::new("connection closed".to_owned()),
+        ));
+        assert!(matches!(lost, DbError::Unavailable(_)));
+        assert!(!lost.is_retryable());
+        assert!(matches!(
+            unknown("division by zero"),
+            DbError::Unexpected(_)
+        ));
     }
 
     #[test]

@@ -40,10 +40,8 @@ pub struct PoolConfig {
 
 impl std::fmt::Debug for PoolConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The URL may carry a password: show only where it points.
-        let target = self.url.rsplit('@').next().unwrap_or("<url>");
         f.debug_struct("PoolConfig")
-            .field("url", &format_args!("…@{target}"))
+            .field("target", &target(&self.url))
             .field("max_size", &self.max_size)
             .field("connection_timeout", &self.connection_timeout)
             .field("idle_timeout", &self.idle_timeout)
@@ -52,6 +50,24 @@ impl std::fmt::Debug for PoolConfig {
             .field("statement_log", &self.statement_log.is_some())
             .finish()
     }
+}
+
+/// Where a connection URL points — hosts, ports and database — and nothing
+/// else: a password may hide in the user part or in the query string.
+fn target(url: &str) -> String {
+    let Ok(config) = url.parse::<tokio_postgres::Config>() else {
+        return "<invalid URL>".to_owned();
+    };
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .zip(config.get_ports().iter().chain(std::iter::repeat(&5432)))
+        .map(|(host, port)| match host {
+            tokio_postgres::config::Host::Tcp(name) => format!("{name}:{port}"),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    format!("{}/{}", hosts.join(","), config.get_dbname().unwrap_or(""))
 }
 
 impl PoolConfig {
@@ -249,4 +265,23 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_names_the_target_but_no_credentials() {
+        for url in [
+            "postgres://movr:s3cret@db.example:26257/movr?sslmode=disable",
+            "postgres://db.example/movr?user=movr&password=s3cret",
+        ] {
+            let shown = format!("{:?}", PoolConfig::new(url));
+            assert!(shown.contains("db.example"), "{shown}");
+            assert!(shown.contains("/movr"), "{shown}");
+            assert!(!shown.contains("s3cret"), "{shown}");
+        }
+        assert!(format!("{:?}", PoolConfig::new("not a url")).contains("<invalid URL>"));
+    }
 }

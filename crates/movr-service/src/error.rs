@@ -67,6 +67,10 @@ pub enum ServiceError {
     /// The operation conflicts with the current state.
     #[error(transparent)]
     Conflict(#[from] Conflict),
+    /// Too many logins or registrations are waiting for password hashing;
+    /// retrying shortly may succeed.
+    #[error("the service is busy; please try again in a moment")]
+    Busy,
     /// The database is unreachable or too contended right now; retrying
     /// later may succeed.
     #[error("the service is temporarily unavailable")]

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -16,6 +18,10 @@ use crate::error::ServiceError;
 /// password nobody knows, with the same parameters as every real hash
 /// (a test keeps them in step with `Argon2::default()`).
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$64J9QlW+DwfppvNYJgKyLw$oVtvE8pe2T4ayWU1c61lc3dkcHiFPKwNCMAQ+EkDxUM";
+
+/// How long a login or registration waits for a free hashing slot before
+/// the service answers that it is busy.
+const HASH_QUEUE_WAIT: Duration = Duration::from_secs(5);
 
 /// Hashes passwords and checks them in constant time.
 #[derive(Debug, Clone)]
@@ -33,32 +39,43 @@ impl Passwords {
         }
     }
 
+    /// A hashing slot. The permit moves into the blocking task, so a client
+    /// that disconnects does not free the slot while its hash still runs.
+    async fn permit(&self) -> Result<OwnedSemaphorePermit, ServiceError> {
+        tokio::time::timeout(HASH_QUEUE_WAIT, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| ServiceError::Busy)?
+            .map_err(|e| ServiceError::Internal(Box::new(e)))
+    }
+
     /// A PHC string for `password`, with a fresh random salt.
     pub(crate) async fn hash(&self, password: &str) -> Result<String, ServiceError> {
         let password = password.to_owned();
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| ServiceError::Internal(Box::new(e)))?;
-        tokio::task::spawn_blocking(move || hash_blocking(&password))
-            .await
-            .map_err(|e| ServiceError::Internal(Box::new(e)))?
-            .map_err(|e| ServiceError::Internal(e.to_string().into()))
+        let permit = self.permit().await?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            hash_blocking(&password)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(Box::new(e)))?
+        .map_err(|e| ServiceError::Internal(e.to_string().into()))
     }
 
     /// Whether `password` matches `stored` (a PHC string). `None` checks
-    /// against a dummy hash and returns `false`, taking the same time.
+    /// against a dummy hash and answers `false`, taking the same time.
     /// A stored value that is not a PHC string (a locked account) never
     /// matches.
-    pub(crate) async fn verify(&self, password: &str, stored: Option<String>) -> bool {
+    pub(crate) async fn verify(
+        &self,
+        password: &str,
+        stored: Option<String>,
+    ) -> Result<bool, ServiceError> {
         let password = password.to_owned();
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
-        let Ok(_permit) = self.permits.acquire().await else {
-            return false;
-        };
+        let permit = self.permit().await?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let matches = match PasswordHash::new(&stored) {
                 Ok(hash) => Argon2::default()
                     .verify_password(password.as_bytes(), &hash)
@@ -74,7 +91,7 @@ impl Passwords {
             known && matches
         })
         .await
-        .unwrap_or(false)
+        .map_err(|e| ServiceError::Internal(Box::new(e)))
     }
 }
 
@@ -94,8 +111,18 @@ mod tests {
         let passwords = Passwords::new();
         let hash = passwords.hash("correct horse").await.expect("hash");
         assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(passwords.verify("correct horse", Some(hash.clone())).await);
-        assert!(!passwords.verify("wrong horse", Some(hash)).await);
+        assert!(
+            passwords
+                .verify("correct horse", Some(hash.clone()))
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !passwords
+                .verify("wrong horse", Some(hash))
+                .await
+                .expect("verify")
+        );
     }
 
     #[tokio::test]
@@ -121,7 +148,12 @@ mod tests {
     #[tokio::test]
     async fn unknown_users_and_locked_accounts_never_match() {
         let passwords = Passwords::new();
-        assert!(!passwords.verify("anything", None).await);
-        assert!(!passwords.verify("anything", Some("!".to_owned())).await);
+        assert!(!passwords.verify("anything", None).await.expect("verify"));
+        assert!(
+            !passwords
+                .verify("anything", Some("!".to_owned()))
+                .await
+                .expect("verify")
+        );
     }
 }

@@ -58,7 +58,7 @@ impl MovR {
             }
             None => (None, None),
         };
-        if !self.passwords.verify(password, stored_hash).await {
+        if !self.passwords.verify(password, stored_hash).await? {
             return Err(ServiceError::InvalidCredentials);
         }
         row.ok_or(ServiceError::InvalidCredentials)?

@@ -34,7 +34,7 @@ pub fn app(
     let mut csrf_key = [0_u8; 32];
     csrf_key.copy_from_slice(&CookieKey::derive_from(&csrf_master).encryption()[..32]);
 
-    Route::new()
+    let pages = Route::new()
         .at("/", get(home::index))
         .at("/login", get(account::login_page).post(account::login))
         .at("/logout", get(account::logout))
@@ -52,9 +52,6 @@ pub fn app(
         .at("/rides/start/:vehicle", post(rides::start))
         .at("/rides/end/:ride", post(rides::end))
         .at("/city/:city", post(home::switch_city))
-        .at("/healthz", get(health::live))
-        .at("/readyz", get(health::ready))
-        .at("/static/*path", get(assets::asset))
         .around(render_errors)
         .with(
             Csrf::new()
@@ -70,12 +67,18 @@ pub fn app(
                 .secure(secure_cookies)
                 .http_only(true)
                 .same_site(SameSite::Lax),
-        ))
+        ));
+    // Probes and assets stay outside the session and CSRF layers: no cookie
+    // work for them, and no Set-Cookie on cacheable responses.
+    Route::new()
+        .at("/healthz", get(health::live))
+        .at("/readyz", get(health::ready))
+        .at("/static/*path", get(assets::asset))
+        .nest_no_strip("/", pages)
         .data(state)
         .with(RequestLog)
         .map_to_response()
 }
-
 /// Turns every error into a page: the error page with its status and a
 /// human message (a 500 shows only the request id, and its cause goes to
 /// the log), or the login redirect.

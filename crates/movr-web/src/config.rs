@@ -5,7 +5,8 @@
 //! | --- | --- | --- |
 //! | `DATABASE_URL` (or the original's `DB_URI`) | required | `postgres://`, `postgresql://` or `cockroachdb://` URL |
 //! | `REGION` | `gcp-us-east1` | the cloud region this instance serves |
-//! | `PORT` | `8000` | HTTP port (on all interfaces) |
+//! | `HOST` | `0.0.0.0` | address to listen on (`127.0.0.1` keeps it local) |
+//! | `PORT` | `8000` | HTTP port |
 //! | `SECRET_KEY` | random in debug mode, else required | at least 32 characters; keys the session and CSRF cookies |
 //! | `API_KEY` | none | Google Maps Embed API key; without it no maps are shown |
 //! | `DEBUG` | `false` | development mode: cookies without `Secure`, a random `SECRET_KEY` allowed |
@@ -50,6 +51,8 @@ pub struct Settings {
     pub database_url: Secret<String>,
     /// The region this instance serves.
     pub region: Region,
+    /// The address to listen on.
+    pub host: String,
     /// The HTTP port.
     pub port: u16,
     /// Keys the signed and encrypted cookies.
@@ -132,6 +135,19 @@ impl Settings {
                     )
                 })?,
         };
+        let host = match get("HOST") {
+            None => "0.0.0.0".to_owned(),
+            Some(value) => {
+                let host = value.trim();
+                host.parse::<std::net::IpAddr>().map_err(|_| {
+                    ConfigError::new(
+                        "HOST",
+                        format!("expected an IP address such as 127.0.0.1, got {value:?}"),
+                    )
+                })?;
+                host.to_owned()
+            }
+        };
         let secret_key = match get("SECRET_KEY") {
             Some(key) => check_secret_key(&key)?,
             None if debug => random_key(),
@@ -148,6 +164,7 @@ impl Settings {
         Ok(Self {
             database_url: Secret::new(normalize_database_url(database_url.0, &database_url.1)?),
             region,
+            host,
             port,
             secret_key: Secret::new(secret_key),
             api_key: get("API_KEY").map(|key| Secret::new(key.trim().to_owned())),
@@ -249,6 +266,7 @@ mod tests {
         .expect("valid");
         assert_eq!(s.region, Region::UsEast1);
         assert_eq!(s.port, 8000);
+        assert_eq!(s.host, "0.0.0.0");
         assert!(s.debug);
         assert!(s.secret_key.expose().len() >= MIN_SECRET_KEY_BYTES);
         assert!(s.api_key.is_none());
@@ -276,6 +294,7 @@ mod tests {
             settings(&vars).expect_err("invalid").variable
         };
         assert_eq!(with(("PORT", "eighty")), "PORT");
+        assert_eq!(with(("HOST", "localhost:80")), "HOST");
         assert_eq!(with(("PORT", "0")), "PORT");
         assert_eq!(with(("PORT", "70000")), "PORT");
         assert_eq!(with(("REGION", "mars-north1")), "REGION");

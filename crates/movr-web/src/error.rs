@@ -67,7 +67,7 @@ impl From<ServiceError> for PageError {
             ServiceError::Invalid(errors) => Self::BadRequest(errors.to_string()),
             ServiceError::InvalidCredentials => Self::Forbidden(error.to_string()),
             ServiceError::Conflict(conflict) => Self::BadRequest(conflict.to_string()),
-            ServiceError::Unavailable(_) => Self::Unavailable(error),
+            ServiceError::Unavailable(_) | ServiceError::Busy => Self::Unavailable(error),
             ServiceError::Internal(_) => Self::Internal(Box::new(error)),
         }
     }

@@ -93,6 +93,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             vehicles_per_city,
             rides_per_city,
         } => {
+            // Demo accounts share a published password: never on a real
+            // database.
+            anyhow::ensure!(
+                settings.debug,
+                "movr seed creates accounts with the published demo password; \
+                 it runs only in debug mode (DEBUG=true), on a demo database"
+            );
             let report = seed(
                 &MovR::new(db),
                 SeedSize {
@@ -109,7 +116,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Serve => {
             let state = build_state(&settings, MovR::new(db))?;
-            let acceptor = TcpListener::bind(("0.0.0.0", settings.port))
+            let acceptor = TcpListener::bind((settings.host.as_str(), settings.port))
                 .into_acceptor()
                 .await
                 .map_err(|error| {

@@ -61,6 +61,9 @@ async fn static_assets_are_served_by_the_app() {
     let browser = Browser::new(&server);
     let css = browser.get("/static/movr.css").await;
     css.assert_status(200);
+    // Cacheable, so it must not carry anyone's cookies.
+    assert!(css.set_cookies.is_empty(), "{:?}", css.set_cookies);
+    assert!(browser.get("/healthz").await.set_cookies.is_empty());
     assert!(
         css.content_type
             .as_deref()
