@@ -41,7 +41,7 @@ impl TransactionError for DbError {
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
-    url: String,
+    config: PoolConfig,
     retry: RetryPolicy,
     last_connection_error: LastConnectionError,
 }
@@ -61,7 +61,7 @@ impl Database {
         let (pool, last_connection_error) = pool::build(config);
         Self {
             pool,
-            url: config.url.clone(),
+            config: config.clone(),
             retry: RetryPolicy::default(),
             last_connection_error,
         }
@@ -90,7 +90,7 @@ impl Database {
     /// A new connection outside the pool, set up like pooled ones (for the
     /// migration harness, which must own its connection).
     pub(crate) async fn dedicated_connection(&self) -> Result<AsyncPgConnection, DbError> {
-        pool::setup(&self.url, None)
+        pool::setup(&self.config, None)
             .await
             .map_err(|error| DbError::Unavailable(Box::new(error)))
     }

@@ -33,6 +33,12 @@ pub struct PoolConfig {
     /// before it is handed out; fresher ones only get the free check (see
     /// [`Manager`]). `Duration::ZERO` verifies every checkout.
     pub verify_after_idle: Duration,
+    /// Reported to the server (`pg_stat_activity`, CockroachDB's statement
+    /// statistics) unless the URL names one.
+    pub application_name: String,
+    /// The server cancels any statement that runs longer (the way to bound a
+    /// slow query: never race a transaction future against a timeout).
+    pub statement_timeout: Option<Duration>,
     /// Records every statement sent (tests hold operations to their
     /// round-trip budgets with it).
     pub statement_log: Option<StatementLog>,
@@ -47,6 +53,8 @@ impl std::fmt::Debug for PoolConfig {
             .field("idle_timeout", &self.idle_timeout)
             .field("max_lifetime", &self.max_lifetime)
             .field("verify_after_idle", &self.verify_after_idle)
+            .field("application_name", &self.application_name)
+            .field("statement_timeout", &self.statement_timeout)
             .field("statement_log", &self.statement_log.is_some())
             .finish()
     }
@@ -71,7 +79,8 @@ fn target(url: &str) -> String {
 }
 
 impl PoolConfig {
-    /// Defaults for a web server: 10 connections, 5 s to get one.
+    /// Defaults for a web server: 10 connections, 5 s to get one, 30 s per
+    /// statement.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -80,6 +89,8 @@ impl PoolConfig {
             idle_timeout: Duration::from_secs(600),
             max_lifetime: Duration::from_secs(1800),
             verify_after_idle: Duration::from_secs(1),
+            application_name: "movr".to_owned(),
+            statement_timeout: Some(Duration::from_secs(30)),
             statement_log: None,
         }
     }
@@ -120,9 +131,7 @@ impl bb8::ErrorSink<PoolError> for LastConnectionError {
 pub(crate) fn build(config: &PoolConfig) -> (Pool, LastConnectionError) {
     let last_error = LastConnectionError::default();
     let manager = Manager {
-        url: config.url.clone(),
-        statement_log: config.statement_log.clone(),
-        verify_after_idle: config.verify_after_idle,
+        config: config.clone(),
         last_error: last_error.clone(),
     };
     let pool = bb8::Pool::builder()
@@ -176,9 +185,7 @@ impl std::ops::DerefMut for Connection {
 /// verified.
 #[derive(Debug)]
 pub struct Manager {
-    url: String,
-    statement_log: Option<StatementLog>,
-    verify_after_idle: Duration,
+    config: PoolConfig,
     last_error: LastConnectionError,
 }
 
@@ -187,7 +194,7 @@ impl bb8::ManageConnection for Manager {
     type Error = PoolError;
 
     async fn connect(&self) -> Result<Connection, PoolError> {
-        let connection = setup(&self.url, self.statement_log.clone())
+        let connection = setup(&self.config, self.config.statement_log.clone())
             .await
             .map_err(PoolError::ConnectionError)?;
         self.last_error.set(None);
@@ -203,7 +210,7 @@ impl bb8::ManageConnection for Manager {
                 diesel::result::Error::BrokenTransactionManager,
             ));
         }
-        if pooled.returned_at.elapsed() >= self.verify_after_idle {
+        if pooled.returned_at.elapsed() >= self.config.verify_after_idle {
             diesel::sql_query(HEALTH_CHECK_SQL)
                 .execute(&mut pooled.connection)
                 .await
@@ -219,40 +226,67 @@ impl bb8::ManageConnection for Manager {
     }
 }
 
+/// The statements that prepare every new connection's session (sent before
+/// statement logging starts, so budgets don't count them).
+///
+/// Single statements run at REPEATABLE READ (snapshot isolation) and need
+/// no BEGIN/COMMIT round trips. Every guarded write of ours writes the row
+/// its guard reads (a vehicle's status, a rider's open ride, an owner's
+/// flag), so concurrent writers conflict on that row and the later one fails
+/// with 40001 and is retried. SERIALIZABLE adds nothing to those statements
+/// on PostgreSQL but false conflicts: its predicate locks cover whole index
+/// pages, which on small tables made unrelated riders abort each other.
+/// Multi-statement transactions (`Database::transaction`) stay SERIALIZABLE.
+/// CockroachDB runs SERIALIZABLE unless REPEATABLE READ is enabled on the
+/// cluster, and accepts both settings.
+pub fn session_setup_sql(statement_timeout: Option<Duration>) -> String {
+    let mut sql = "SET default_transaction_isolation = 'repeatable read'".to_owned();
+    if let Some(timeout) = statement_timeout {
+        sql.push_str(&format!(
+            "; SET statement_timeout = '{}ms'",
+            timeout.as_millis()
+        ));
+    }
+    sql
+}
+
+/// Parses a connection URL, accepting the `cockroachdb://` scheme of the
+/// original's configuration as a synonym of `postgresql://`.
+fn parse_url(url: &str) -> Result<tokio_postgres::Config, ConnectionError> {
+    let url = match url.strip_prefix("cockroachdb://") {
+        Some(rest) => format!("postgresql://{rest}"),
+        None => url.to_owned(),
+    };
+    url.parse()
+        .map_err(|error| ConnectionError::InvalidConnectionUrl(error_chain(&error)))
+}
+
 /// Opens one connection and prepares its session.
 pub(crate) async fn setup(
-    url: &str,
+    config: &PoolConfig,
     statement_log: Option<StatementLog>,
 ) -> Result<AsyncPgConnection, ConnectionError> {
-    {
-        // Connect with tokio-postgres directly: diesel-async's `establish`
-        // keeps only the top-level message ("error connecting to server")
-        // and drops the cause (e.g. "Connection refused").
-        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-            .await
-            .map_err(|error| ConnectionError::BadConnection(error_chain(&error)))?;
-        let mut connection =
-            AsyncPgConnection::try_from_client_and_connection(client, connection).await?;
-        // Single statements run at REPEATABLE READ (snapshot isolation) and
-        // need no BEGIN/COMMIT round trips. Every guarded write of ours
-        // writes the row its guard reads (a vehicle's status, a rider's open
-        // ride, an owner's flag), so concurrent writers conflict on that row
-        // and the later one fails with 40001 and is retried. SERIALIZABLE
-        // adds nothing to those statements on PostgreSQL but false conflicts:
-        // its predicate locks cover whole index pages, which on small tables
-        // made unrelated riders abort each other. Multi-statement
-        // transactions (`Database::transaction`) stay SERIALIZABLE.
-        // CockroachDB runs SERIALIZABLE unless REPEATABLE READ is enabled on
-        // the cluster, and accepts the setting either way.
-        connection
-            .batch_execute("SET default_transaction_isolation = 'repeatable read'")
-            .await
-            .map_err(ConnectionError::CouldntSetupConfiguration)?;
-        if let Some(log) = statement_log {
-            connection.set_instrumentation(log);
-        }
-        Ok(connection)
+    let mut pg = parse_url(&config.url)?;
+    if pg.get_application_name().is_none() {
+        pg.application_name(&config.application_name);
     }
+    // Connect with tokio-postgres directly: diesel-async's `establish` keeps
+    // only the top-level message ("error connecting to server") and drops
+    // the cause (e.g. "Connection refused").
+    let (client, connection) = pg
+        .connect(tokio_postgres::NoTls)
+        .await
+        .map_err(|error| ConnectionError::BadConnection(error_chain(&error)))?;
+    let mut connection =
+        AsyncPgConnection::try_from_client_and_connection(client, connection).await?;
+    connection
+        .batch_execute(&session_setup_sql(config.statement_timeout))
+        .await
+        .map_err(ConnectionError::CouldntSetupConfiguration)?;
+    if let Some(log) = statement_log {
+        connection.set_instrumentation(log);
+    }
+    Ok(connection)
 }
 
 /// An error and its causes, in one line.
@@ -270,6 +304,28 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_session_setup_bounds_statements_when_asked() {
+        assert_eq!(
+            session_setup_sql(Some(Duration::from_millis(2500))),
+            "SET default_transaction_isolation = 'repeatable read'; SET statement_timeout = '2500ms'"
+        );
+        assert_eq!(
+            session_setup_sql(None),
+            "SET default_transaction_isolation = 'repeatable read'"
+        );
+    }
+
+    #[test]
+    fn the_originals_cockroachdb_scheme_is_accepted() {
+        let config = parse_url("cockroachdb://root@node1:26257/movr").expect("parses");
+        assert_eq!(config.get_dbname(), Some("movr"));
+        assert!(matches!(
+            parse_url("mysql://root@node1/movr"),
+            Err(ConnectionError::InvalidConnectionUrl(_))
+        ));
+    }
 
     #[test]
     fn debug_output_names_the_target_but_no_credentials() {

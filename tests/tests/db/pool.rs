@@ -265,3 +265,34 @@ fn pool_config_debug_hides_the_password() {
     assert!(!shown.contains("s3cret-pw"), "{shown}");
     assert!(shown.contains("db.example:26257/movr"), "{shown}");
 }
+
+/// Connections introduce themselves, and the server bounds slow statements
+/// (a 503, not a 500 and not a hung request).
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_carry_the_application_name_and_a_statement_timeout() {
+    let db = TestDb::new().await;
+    let mut config = quick_config(db.url());
+    config.application_name = "movr-test".to_owned();
+    config.statement_timeout = Some(Duration::from_millis(200));
+    let database = Database::new(&config);
+    let name = database
+        .run("name", |conn| {
+            async move {
+                support::text(conn, "SELECT current_setting('application_name') AS value").await
+            }
+            .scope_boxed()
+        })
+        .await
+        .expect("read the application name");
+    assert_eq!(name, "movr-test");
+    let started = Instant::now();
+    let error = database
+        .run("slow", |conn| {
+            async move { support::text(conn, "SELECT pg_sleep(5)::text AS value").await }
+                .scope_boxed()
+        })
+        .await
+        .expect_err("cancelled by the server");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(matches!(error, DbError::Unavailable(_)), "{error:?}");
+}
