@@ -32,10 +32,18 @@ fn user(city: &str, username: &str) -> movr_core::NewUser {
 /// Runs every operation of the service once, and each refusal that takes
 /// its own look-up.
 async fn exercise(movr: &MovR) {
-    let ann = movr.register(user("new york", "ann")).await.expect("register");
-    let bob = movr.register(user("boston", "bob")).await.expect("register");
+    let ann = movr
+        .register(user("new york", "ann"))
+        .await
+        .expect("register");
+    let bob = movr
+        .register(user("boston", "bob"))
+        .await
+        .expect("register");
     let (ann, bob_actor) = (Actor::from(&ann), Actor::from(&bob));
-    movr.authenticate("ann", "a long enough password").await.expect("log in");
+    movr.authenticate("ann", "a long enough password")
+        .await
+        .expect("log in");
     movr.user(ann.city, ann.id).await.expect("user");
     movr.user_by_username("bob").await.expect("user by name");
     movr.list_users(City::NewYork).await.expect("users");
@@ -52,19 +60,33 @@ async fn exercise(movr: &MovR) {
     let vehicle = movr.add_vehicle(ann, vehicle).await.expect("add vehicle");
     movr.list_vehicles(City::NewYork).await.expect("vehicles");
     movr.owned_vehicles(ann).await.expect("owned");
-    movr.vehicle(City::NewYork, vehicle.id).await.expect("vehicle");
+    movr.vehicle(City::NewYork, vehicle.id)
+        .await
+        .expect("vehicle");
     let ride = movr
         .start_ride(bob_actor, City::NewYork, vehicle.id)
         .await
         .expect("start");
-    movr.start_ride(ann, City::NewYork, vehicle.id).await.expect_err("taken");
-    movr.remove_vehicle(ann, vehicle.id).await.expect_err("in use");
+    movr.start_ride(ann, City::NewYork, vehicle.id)
+        .await
+        .expect_err("taken");
+    movr.remove_vehicle(ann, vehicle.id)
+        .await
+        .expect_err("in use");
     movr.rides(bob_actor).await.expect("rides");
-    movr.rides_before(bob_actor, ride.id).await.expect("older rides");
+    movr.rides_before(bob_actor, ride.id)
+        .await
+        .expect("older rides");
     let here = Location::parse("Pier").expect("location");
-    movr.end_ride(bob_actor, ride.id, here.clone()).await.expect("end");
-    movr.end_ride(bob_actor, ride.id, here).await.expect_err("ended");
-    movr.remove_vehicle(ann, vehicle.id).await.expect("remove vehicle");
+    movr.end_ride(bob_actor, ride.id, here.clone())
+        .await
+        .expect("end");
+    movr.end_ride(bob_actor, ride.id, here)
+        .await
+        .expect_err("ended");
+    movr.remove_vehicle(ann, vehicle.id)
+        .await
+        .expect("remove vehicle");
     movr.remove_user(ann, ann.id).await.expect("remove user");
     movr.remove_user(ann, ann.id).await.expect_err("removed");
     movr.database().ping().await.expect("ping");
@@ -96,7 +118,9 @@ async fn the_statement_file_lists_every_statement_the_app_sends() {
     exercise(&MovR::new(db.database().clone())).await;
     let statements: BTreeSet<String> = db.statements().take_all().into_iter().collect();
     let expected = render(&statements);
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(FILE);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(FILE);
     if std::env::var_os("MOVR_UPDATE_STATEMENTS").is_some() {
         std::fs::write(&path, &expected).expect("write the statement file");
         return;

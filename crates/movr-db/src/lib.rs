@@ -17,6 +17,7 @@
 //! `schema.rs` is generated: regenerate it with `cargo xtask schema`
 //! (configuration in the workspace's `diesel.toml`), never by hand.
 
+pub mod connect;
 pub mod database;
 pub mod error;
 mod location;

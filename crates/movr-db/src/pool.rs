@@ -9,6 +9,7 @@ use diesel::ConnectionError;
 use diesel_async::pooled_connection::{PoolError, PoolableConnection};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
+use crate::connect;
 use crate::statement_log::{HEALTH_CHECK_SQL, StatementLog};
 
 /// The pool every operation's connection comes from.
@@ -63,7 +64,7 @@ impl std::fmt::Debug for PoolConfig {
 /// Where a connection URL points — hosts, ports and database — and nothing
 /// else: a password may hide in the user part or in the query string.
 fn target(url: &str) -> String {
-    let Ok(config) = url.parse::<tokio_postgres::Config>() else {
+    let Ok((config, _)) = connect::parse(url) else {
         return "<invalid URL>".to_owned();
     };
     let hosts: Vec<String> = config
@@ -250,35 +251,29 @@ pub fn session_setup_sql(statement_timeout: Option<Duration>) -> String {
     sql
 }
 
-/// Parses a connection URL, accepting the `cockroachdb://` scheme of the
-/// original's configuration as a synonym of `postgresql://`.
-fn parse_url(url: &str) -> Result<tokio_postgres::Config, ConnectionError> {
-    let url = match url.strip_prefix("cockroachdb://") {
-        Some(rest) => format!("postgresql://{rest}"),
-        None => url.to_owned(),
-    };
-    url.parse()
-        .map_err(|error| ConnectionError::InvalidConnectionUrl(error_chain(&error)))
-}
-
 /// Opens one connection and prepares its session.
 pub(crate) async fn setup(
     config: &PoolConfig,
     statement_log: Option<StatementLog>,
 ) -> Result<AsyncPgConnection, ConnectionError> {
-    let mut pg = parse_url(&config.url)?;
+    let (mut pg, tls) = connect::parse(&config.url)?;
     if pg.get_application_name().is_none() {
         pg.application_name(&config.application_name);
     }
     // Connect with tokio-postgres directly: diesel-async's `establish` keeps
     // only the top-level message ("error connecting to server") and drops
-    // the cause (e.g. "Connection refused").
-    let (client, connection) = pg
-        .connect(tokio_postgres::NoTls)
-        .await
-        .map_err(|error| ConnectionError::BadConnection(error_chain(&error)))?;
-    let mut connection =
-        AsyncPgConnection::try_from_client_and_connection(client, connection).await?;
+    // the cause (e.g. "Connection refused", a certificate error).
+    let failed = |error: tokio_postgres::Error| ConnectionError::BadConnection(error_chain(&error));
+    let mut connection = match connect::connector(&tls)? {
+        None => {
+            let (client, connection) = pg.connect(tokio_postgres::NoTls).await.map_err(failed)?;
+            AsyncPgConnection::try_from_client_and_connection(client, connection).await?
+        }
+        Some(tls) => {
+            let (client, connection) = pg.connect(tls).await.map_err(failed)?;
+            AsyncPgConnection::try_from_client_and_connection(client, connection).await?
+        }
+    };
     connection
         .batch_execute(&session_setup_sql(config.statement_timeout))
         .await
@@ -315,16 +310,6 @@ mod tests {
             session_setup_sql(None),
             "SET default_transaction_isolation = 'repeatable read'"
         );
-    }
-
-    #[test]
-    fn the_originals_cockroachdb_scheme_is_accepted() {
-        let config = parse_url("cockroachdb://root@node1:26257/movr").expect("parses");
-        assert_eq!(config.get_dbname(), Some("movr"));
-        assert!(matches!(
-            parse_url("mysql://root@node1/movr"),
-            Err(ConnectionError::InvalidConnectionUrl(_))
-        ));
     }
 
     #[test]

@@ -237,6 +237,23 @@ pub struct ClusterBuilder {
     settings: Vec<(String, String)>,
     port: Option<u16>,
     watch_process: bool,
+    /// PEM certificate chain and private key for `ssl=on`.
+    tls: Option<TlsFiles>,
+}
+
+/// A server certificate and its key (the key stays out of `Debug`), and the
+/// CA that signs client certificates, if any.
+#[derive(Clone)]
+struct TlsFiles {
+    certificate: String,
+    key: String,
+    client_ca: Option<String>,
+}
+
+impl fmt::Debug for TlsFiles {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TlsFiles(certificate, key: ***)")
+    }
 }
 
 impl Default for ClusterBuilder {
@@ -245,6 +262,7 @@ impl Default for ClusterBuilder {
             settings: Vec::new(),
             port: None,
             watch_process: true,
+            tls: None,
         }
     }
 }
@@ -254,6 +272,28 @@ impl ClusterBuilder {
     /// watchdog that stops the server when this process exits.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Serves TLS (`ssl=on`, alongside plain connections) with this PEM
+    /// certificate chain and private key, written into the cluster's
+    /// directory readable only by the server's user.
+    pub fn tls(mut self, certificate_pem: &str, private_key_pem: &str) -> Self {
+        self.tls = Some(TlsFiles {
+            certificate: certificate_pem.to_owned(),
+            key: private_key_pem.to_owned(),
+            client_ca: None,
+        });
+        self
+    }
+
+    /// With [`tls`](Self::tls): asks clients for a certificate and checks it
+    /// against this CA (`ssl_ca_file`); `pg_stat_ssl.client_dn` then names
+    /// the client.
+    pub fn tls_client_ca(mut self, ca_pem: &str) -> Self {
+        if let Some(tls) = &mut self.tls {
+            tls.client_ca = Some(ca_pem.to_owned());
+        }
+        self
     }
 
     /// Passes `-c key=value` to the server, e.g.
@@ -336,6 +376,32 @@ impl ClusterBuilder {
         init_db(&bin_dir, &run_as, cluster.root_path(), &cluster.data_dir)?;
         tracing::debug!(elapsed = ?started.elapsed(), data_dir = %cluster.data_dir.display(), "initdb done");
 
+        let mut settings = self.settings.clone();
+        if let Some(TlsFiles {
+            certificate,
+            key,
+            client_ca,
+        }) = &self.tls
+        {
+            let mut tls_settings = vec![("ssl".to_owned(), "on".to_owned())];
+            let files = [
+                ("server.crt", "ssl_cert_file", Some(certificate)),
+                ("server.key", "ssl_key_file", Some(key)),
+                ("client-ca.crt", "ssl_ca_file", client_ca.as_ref()),
+            ];
+            for (name, setting, pem) in files {
+                let Some(pem) = pem else { continue };
+                let path = cluster.root_path().join(name);
+                fs::write(&path, pem).map_err(Error::io(format!("write {}", path.display())))?;
+                fs::set_permissions(&path, fs::Permissions::from_mode(0o600))
+                    .map_err(Error::io(format!("set the mode of {}", path.display())))?;
+                run_as.chown(&path)?;
+                tls_settings.push((setting.to_owned(), path.display().to_string()));
+            }
+            // The caller's own settings still come last and win.
+            settings.splice(0..0, tls_settings);
+        }
+
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -351,7 +417,7 @@ impl ClusterBuilder {
                 &socket_dir,
                 &log_file,
                 port,
-                &self.settings,
+                &settings,
             )?;
             match wait_ready(&mut server, &cluster.data_dir, &log_file) {
                 Ok(()) => {

@@ -9,3 +9,4 @@ mod rows;
 mod runner;
 mod schema;
 mod support;
+mod tls;
