@@ -19,6 +19,7 @@
 
 pub mod connect;
 pub mod database;
+pub mod dialect;
 pub mod error;
 mod location;
 pub mod migrations;
@@ -32,8 +33,9 @@ pub mod users;
 pub mod vehicles;
 
 pub use database::{Database, TransactionError};
+pub use dialect::{Dialect, Layout};
 pub use error::DbError;
-pub use migrations::{MIGRATIONS, run_migrations};
+pub use migrations::{MIGRATIONS, migrate, run_migrations};
 pub use pool::{Pool, PoolConfig};
 pub use retry::RetryPolicy;
 pub use statement_log::StatementLog;

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use movr_db::Layout;
 use movr_service::MovR;
 use movr_web::seed::{SeedSize, seed};
 use movr_web::server::database;
@@ -29,8 +30,14 @@ struct Cli {
 enum Command {
     /// Serve the web app on PORT (the default command).
     Serve,
-    /// Apply the database migrations that have not run yet.
-    Migrate,
+    /// Apply the database migrations that have not run yet (the engine is
+    /// detected: PostgreSQL, or CockroachDB with the chosen layout).
+    Migrate {
+        /// CockroachDB only: `multi-region` (REGIONAL BY ROW, the default) or
+        /// `geo-partitioned` (the original's partitions and zone configs).
+        #[arg(long, default_value = "multi-region", value_parser = ["multi-region", "geo-partitioned"])]
+        layout: String,
+    },
     /// Create demo users, vehicles and rides in every city.
     Seed {
         /// Riders per city.
@@ -81,9 +88,13 @@ fn main() -> ExitCode {
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     let db = database(&settings);
     match command {
-        Command::Migrate => {
-            let applied = movr_db::run_migrations(&db).await?;
-            println!("applied {} migration(s)", applied.len());
+        Command::Migrate { layout } => {
+            let layout = match layout.as_str() {
+                "geo-partitioned" => Layout::GeoPartitioned,
+                _ => Layout::MultiRegion,
+            };
+            let (dialect, applied) = movr_db::migrate(&db, layout).await?;
+            println!("{dialect:?}: applied {} migration(s)", applied.len());
             for name in applied {
                 println!("  {name}");
             }

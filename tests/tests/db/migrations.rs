@@ -180,3 +180,73 @@ async fn an_empty_database_gets_every_migration_and_they_revert() {
     .expect("count");
     assert_eq!(carls, 1);
 }
+
+/// `movr migrate` detects the engine: on PostgreSQL it applies
+/// `schema/postgres/`, whatever CockroachDB layout was asked for.
+#[tokio::test(flavor = "multi_thread")]
+async fn migrate_detects_postgresql_and_applies_its_schema() {
+    let db = TestDb::new().await;
+    let scratch = ScratchDb::create(&db).await;
+    let database = Database::new(&PoolConfig::new(scratch.url()));
+    let (dialect, applied) = movr_db::migrate(&database, movr_db::Layout::GeoPartitioned)
+        .await
+        .expect("migrate");
+    assert_eq!(dialect, movr_db::Dialect::Postgres);
+    assert_eq!(applied, ALL_VERSIONS);
+}
+
+/// One `schema.rs` serves both engines: every CockroachDB layout creates
+/// the same tables with the same columns, in the same order, as the
+/// PostgreSQL schema (CockroachDB's hidden region column aside).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cockroachdb_schemas_have_the_postgresql_columns() {
+    let db = TestDb::new().await;
+    let mut conn = db.raw_connection().await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/cockroachdb");
+    for layout in ["multi-region", "geo-partitioned"] {
+        let mut ddl = String::new();
+        let mut dirs: Vec<_> = std::fs::read_dir(root.join(layout))
+            .expect("the layout's migrations")
+            .map(|entry| entry.expect("an entry").path())
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            ddl.push_str(&std::fs::read_to_string(dir.join("up.sql")).expect("up.sql"));
+        }
+        for table in ["users", "usernames", "vehicles", "rides"] {
+            let postgres = texts(
+                &mut conn,
+                &format!(
+                    "SELECT column_name::text AS value FROM information_schema.columns \
+                     WHERE table_name = '{table}' ORDER BY ordinal_position"
+                ),
+            )
+            .await
+            .expect("columns");
+            assert_eq!(
+                cockroach_columns(&ddl, table),
+                postgres,
+                "{layout}: {table}"
+            );
+        }
+    }
+}
+
+/// The column names of `CREATE TABLE <table> (…)` in `ddl`.
+fn cockroach_columns(ddl: &str, table: &str) -> Vec<String> {
+    let start = ddl
+        .find(&format!("CREATE TABLE {table} ("))
+        .unwrap_or_else(|| panic!("no CREATE TABLE {table}"));
+    ddl[start..]
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.starts_with(')'))
+        .map(str::trim)
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|word| {
+            !["CONSTRAINT", "INDEX", "UNIQUE", "crdb_region", "--"].contains(word)
+                && word.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        })
+        .map(str::to_owned)
+        .collect()
+}

@@ -1,0 +1,1 @@
+ALTER INDEX users@users_city_username_idx PARTITION BY NOTHING;

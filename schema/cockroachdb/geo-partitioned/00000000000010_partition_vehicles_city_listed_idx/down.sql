@@ -1,0 +1,1 @@
+ALTER INDEX vehicles@vehicles_city_listed_idx PARTITION BY NOTHING;

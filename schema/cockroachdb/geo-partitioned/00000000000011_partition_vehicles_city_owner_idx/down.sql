@@ -1,0 +1,1 @@
+ALTER INDEX vehicles@vehicles_city_owner_idx PARTITION BY NOTHING;
