@@ -21,11 +21,11 @@ SELECT "vehicles"."city", "vehicles"."id", "vehicles"."type", "vehicles"."owner_
 
 SELECT "vehicles"."city", "vehicles"."id", "vehicles"."type", "vehicles"."owner_id", "vehicles"."date_added", "vehicles"."status", "vehicles"."last_location", "vehicles"."last_longitude", "vehicles"."last_latitude", "vehicles"."color", "vehicles"."brand" FROM "vehicles" WHERE (("vehicles"."city" = $1) AND ("vehicles"."id" = $2)) LIMIT $3;
 
-SELECT "vehicles"."city", "vehicles"."id", "vehicles"."type", "vehicles"."owner_id", "vehicles"."date_added", "vehicles"."status", "vehicles"."last_location", "vehicles"."last_longitude", "vehicles"."last_latitude", "vehicles"."color", "vehicles"."brand" FROM "vehicles" WHERE (("vehicles"."city" = $1) AND ("vehicles"."status" != $2)) ORDER BY "vehicles"."date_added" DESC LIMIT $3;
-
 SELECT "vehicles"."city", "vehicles"."id", "vehicles"."type", "vehicles"."owner_id", "vehicles"."date_added", "vehicles"."status", "vehicles"."last_location", "vehicles"."last_longitude", "vehicles"."last_latitude", "vehicles"."color", "vehicles"."brand" FROM "vehicles" WHERE ((("vehicles"."city" = $1) AND ("vehicles"."owner_id" = $2)) AND ("vehicles"."status" != $3)) ORDER BY "vehicles"."date_added" DESC;
 
 SELECT 1;
+
+SELECT city, id, type AS type_, owner_id, date_added, status, last_location, last_longitude, last_latitude, color, brand FROM vehicles WHERE city = $1 AND status <> 'removed' ORDER BY date_added DESC LIMIT $2;
 
 SELECT city, id, vehicle_id, rider_city, rider_id, start_location, start_longitude, start_latitude, end_location, end_longitude, end_latitude, start_time, end_time FROM rides WHERE rider_city = $1 AND rider_id = $2 AND ($3::UUID IS NULL OR (start_time, id) < ( SELECT start_time, id FROM rides WHERE rider_city = $1 AND rider_id = $2 AND id = $3)) ORDER BY start_time DESC, id DESC LIMIT $4;
 
@@ -40,3 +40,15 @@ WITH owner AS ( UPDATE users SET is_owner = true WHERE city = $1 AND id = $2 AND
 WITH removed AS ( UPDATE vehicles SET status = 'removed' WHERE city = $1 AND id = $2 AND owner_id = $3 AND status = 'available' RETURNING id), owner AS ( UPDATE users SET is_owner = EXISTS ( SELECT 1 FROM vehicles WHERE city = $1 AND owner_id = $3 AND status <> 'removed' AND id <> $2) WHERE city = $1 AND id = $3 AND EXISTS (SELECT 1 FROM removed) RETURNING id) SELECT count(*) AS count FROM removed;
 
 WITH removed_user AS ( UPDATE users SET deleted_at = now(), is_owner = false WHERE city = $1 AND id = $2 AND deleted_at IS NULL AND active_ride_id IS NULL AND NOT EXISTS (SELECT 1 FROM vehicles WHERE city = $1 AND owner_id = $2 AND status = 'in_use') RETURNING id), removed_vehicles AS ( UPDATE vehicles SET status = 'removed' WHERE city = $1 AND owner_id = $2 AND status = 'available' AND EXISTS (SELECT 1 FROM removed_user) RETURNING id) DELETE FROM usernames WHERE user_city = $1 AND user_id = $2 AND EXISTS (SELECT 1 FROM removed_user);
+
+-- `movr migrate` (both engines), before choosing the schema:
+SELECT version() AS version;
+SELECT current_database() AS name;
+
+-- CockroachDB only, behind the dialect switch: region setup (multi-region layout)
+ALTER DATABASE "movr" SET PRIMARY REGION "gcp-us-east1";
+ALTER DATABASE "movr" ADD REGION IF NOT EXISTS "gcp-us-west1";
+ALTER DATABASE "movr" ADD REGION IF NOT EXISTS "gcp-europe-west1";
+
+-- CockroachDB only: the vehicles page with FOLLOWER_READS=true
+SELECT city, id, type AS type_, owner_id, date_added, status, last_location, last_longitude, last_latitude, color, brand FROM vehicles AS OF SYSTEM TIME follower_read_timestamp() WHERE city = $1 AND status <> 'removed' ORDER BY date_added DESC LIMIT $2;

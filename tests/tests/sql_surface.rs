@@ -10,7 +10,9 @@ use std::path::PathBuf;
 
 use movr_core::{City, Location, NewUserForm, NewVehicleForm};
 use movr_db::PoolConfig;
+use movr_db::dialect::region_setup_sql;
 use movr_db::pool::session_setup_sql;
+use movr_db::vehicles::{Freshness, list_in_city_sql};
 use movr_service::{Actor, MovR};
 use movr_tests::TestDb;
 
@@ -108,6 +110,19 @@ fn render(statements: &BTreeSet<String>) -> String {
         text.push_str(statement);
         text.push_str(";\n");
     }
+    text.push_str(
+        "\n-- `movr migrate` (both engines), before choosing the schema:\n\
+         SELECT version() AS version;\n\
+         SELECT current_database() AS name;\n\
+         \n-- CockroachDB only, behind the dialect switch: region setup (multi-region layout)\n",
+    );
+    for statement in region_setup_sql("movr") {
+        text.push_str(&statement);
+        text.push_str(";\n");
+    }
+    text.push_str("\n-- CockroachDB only: the vehicles page with FOLLOWER_READS=true\n");
+    text.push_str(&list_in_city_sql(Freshness::FollowerRead));
+    text.push_str(";\n");
     text
 }
 

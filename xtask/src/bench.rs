@@ -442,12 +442,9 @@ fn rss_kib(pid: u32, field: &str) -> Result<u64, String> {
 }
 
 /// The statement the vehicles page sends (see `movr_db::vehicles::list_in_city`).
-const VEHICLES_PAGE_SQL: &str = "SELECT \"vehicles\".\"city\", \"vehicles\".\"id\", \"vehicles\".\"type\", \
-    \"vehicles\".\"owner_id\", \"vehicles\".\"date_added\", \"vehicles\".\"status\", \
-    \"vehicles\".\"last_location\", \"vehicles\".\"last_longitude\", \"vehicles\".\"last_latitude\", \
-    \"vehicles\".\"color\", \"vehicles\".\"brand\" FROM \"vehicles\" \
-    WHERE ((\"vehicles\".\"city\" = 'new york') AND (\"vehicles\".\"status\" != 'removed')) \
-    ORDER BY \"vehicles\".\"date_added\" DESC LIMIT 200;\n";
+const VEHICLES_PAGE_SQL: &str = "SELECT city, id, type AS type_, owner_id, date_added, status, \
+    last_location, last_longitude, last_latitude, color, brand FROM vehicles \
+    WHERE city = 'new york' AND status <> 'removed' ORDER BY date_added DESC LIMIT 200;\n";
 
 fn pgbench(cluster: &LocalCluster, dir: &Path, options: &BenchOptions) -> Result<f64, String> {
     let script = dir.join("vehicles.sql");

@@ -149,20 +149,67 @@ pub async fn find_anywhere(
         .optional()?)
 }
 
+/// How fresh a read must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Freshness {
+    /// The latest committed data.
+    #[default]
+    Latest,
+    /// CockroachDB only: data a few seconds old, served by the nearest
+    /// replica without a round trip to the leaseholder
+    /// (`AS OF SYSTEM TIME follower_read_timestamp()`).
+    FollowerRead,
+}
+
+/// The vehicles page's query, at `freshness`.
+pub fn list_in_city_sql(freshness: Freshness) -> String {
+    let as_of = match freshness {
+        Freshness::Latest => "",
+        Freshness::FollowerRead => " AS OF SYSTEM TIME follower_read_timestamp()",
+    };
+    format!(
+        "SELECT city, id, type AS type_, owner_id, date_added, status, last_location, \
+         last_longitude, last_latitude, color, brand \
+         FROM vehicles{as_of} \
+         WHERE city = $1 AND status <> 'removed' \
+         ORDER BY date_added DESC \
+         LIMIT $2"
+    )
+}
+
 /// The vehicles of `city` that are not removed, newest first.
 pub async fn list_in_city(
     conn: &mut AsyncPgConnection,
     city: City,
     limit: i64,
+    freshness: Freshness,
 ) -> Result<Vec<VehicleRow>, DbError> {
-    Ok(vehicles::table
-        .filter(vehicles::city.eq(city.as_str()))
-        .filter(vehicles::status.ne("removed"))
-        .order(vehicles::date_added.desc())
-        .limit(limit)
-        .select(VehicleRow::as_select())
+    Ok(diesel::sql_query(list_in_city_sql(freshness))
+        .bind::<Text, _>(city.as_str())
+        .bind::<BigInt, _>(limit)
         .load(conn)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follower_reads_ask_for_a_follower_timestamp_and_nothing_else_changes() {
+        let latest = list_in_city_sql(Freshness::Latest);
+        let follower = list_in_city_sql(Freshness::FollowerRead);
+        assert!(!latest.contains("AS OF SYSTEM TIME"));
+        assert!(
+            follower.contains(
+                "FROM vehicles AS OF SYSTEM TIME follower_read_timestamp() WHERE city = $1"
+            )
+        );
+        assert_eq!(
+            follower.replace(" AS OF SYSTEM TIME follower_read_timestamp()", ""),
+            latest
+        );
+    }
 }
 
 /// The vehicles `owner_id` of `city` owns that are not removed, newest first.

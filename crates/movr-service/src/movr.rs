@@ -1,6 +1,7 @@
 //! The `MovR` service handle.
 
 use movr_db::Database;
+use movr_db::vehicles::Freshness;
 
 use crate::password::Passwords;
 
@@ -18,6 +19,7 @@ pub const RIDES_PER_PAGE: i64 = 25;
 pub struct MovR {
     pub(crate) db: Database,
     pub(crate) passwords: Passwords,
+    pub(crate) listing_freshness: Freshness,
 }
 
 impl MovR {
@@ -26,7 +28,21 @@ impl MovR {
         Self {
             db,
             passwords: Passwords::new(),
+            listing_freshness: Freshness::Latest,
         }
+    }
+
+    /// Lists vehicles with follower reads (CockroachDB only: a few seconds
+    /// stale, served by the nearest replica). Starting a ride still checks
+    /// the latest state, so a stale listing can only offer a vehicle that
+    /// turns out to be taken.
+    pub fn with_follower_reads(mut self, enabled: bool) -> Self {
+        self.listing_freshness = if enabled {
+            Freshness::FollowerRead
+        } else {
+            Freshness::Latest
+        };
+        self
     }
 
     /// The database handle (for readiness checks and migrations).

@@ -20,10 +20,11 @@ impl MovR {
     /// [`MAX_LISTED_VEHICLES`]).
     #[tracing::instrument(skip(self))]
     pub async fn list_vehicles(&self, city: City) -> Result<Vec<Vehicle>, ServiceError> {
+        let freshness = self.listing_freshness;
         let rows = self
             .db
             .run("list_vehicles", |conn| {
-                vehicles::list_in_city(conn, city, MAX_LISTED_VEHICLES).scope_boxed()
+                vehicles::list_in_city(conn, city, MAX_LISTED_VEHICLES, freshness).scope_boxed()
             })
             .await?;
         to_vehicles(rows)

@@ -10,6 +10,7 @@
 //! | `SECRET_KEY` | random in debug mode, else required | at least 32 characters; keys the session and CSRF cookies |
 //! | `API_KEY` | none | Google Maps Embed API key; without it no maps are shown |
 //! | `DEBUG` | `false` | development mode: cookies without `Secure`, a random `SECRET_KEY` allowed |
+//! | `FOLLOWER_READS` | `false` | CockroachDB only: list vehicles from the nearest replica, a few seconds stale |
 //!
 //! A missing or invalid setting is a [`ConfigError`] naming the variable and
 //! what is expected, in one line.
@@ -61,6 +62,8 @@ pub struct Settings {
     pub api_key: Option<Secret<String>>,
     /// Development mode.
     pub debug: bool,
+    /// List vehicles with follower reads (CockroachDB only).
+    pub follower_reads: bool,
 }
 
 /// A setting that is missing or invalid.
@@ -102,6 +105,15 @@ impl Settings {
             None => false,
             Some(value) => parse_bool(&value).ok_or_else(|| {
                 ConfigError::new("DEBUG", format!("expected true or false, got {value:?}"))
+            })?,
+        };
+        let follower_reads = match get("FOLLOWER_READS") {
+            None => false,
+            Some(value) => parse_bool(&value).ok_or_else(|| {
+                ConfigError::new(
+                    "FOLLOWER_READS",
+                    format!("expected true or false, got {value:?}"),
+                )
             })?,
         };
         let database_url = match (get("DATABASE_URL"), get("DB_URI")) {
@@ -169,6 +181,7 @@ impl Settings {
             secret_key: Secret::new(secret_key),
             api_key: get("API_KEY").map(|key| Secret::new(key.trim().to_owned())),
             debug,
+            follower_reads,
         })
     }
 }
@@ -299,6 +312,7 @@ mod tests {
         assert_eq!(with(("PORT", "70000")), "PORT");
         assert_eq!(with(("REGION", "mars-north1")), "REGION");
         assert_eq!(with(("DEBUG", "maybe")), "DEBUG");
+        assert_eq!(with(("FOLLOWER_READS", "sometimes")), "FOLLOWER_READS");
         assert_eq!(
             settings(&[("SECRET_KEY", GOOD_KEY)])
                 .expect_err("no url")

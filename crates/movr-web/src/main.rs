@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use movr_db::Layout;
+use movr_db::{Dialect, Layout};
 use movr_service::MovR;
 use movr_web::seed::{SeedSize, seed};
 use movr_web::server::database;
@@ -126,7 +126,22 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             );
         }
         Command::Serve => {
-            let state = build_state(&settings, MovR::new(db))?;
+            let follower_reads = settings.follower_reads
+                && match Dialect::detect(&db).await {
+                    Ok(Dialect::CockroachDb) => true,
+                    Ok(Dialect::Postgres) => {
+                        tracing::warn!(
+                            "FOLLOWER_READS is for CockroachDB; PostgreSQL reads the latest data"
+                        );
+                        false
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot tell the database engine yet; follower reads stay off");
+                        false
+                    }
+                };
+            let movr = MovR::new(db).with_follower_reads(follower_reads);
+            let state = build_state(&settings, movr)?;
             let acceptor = TcpListener::bind((settings.host.as_str(), settings.port))
                 .into_acceptor()
                 .await
