@@ -27,6 +27,8 @@ const DATABASE: &str = "movr";
 pub(crate) struct DemoOptions {
     pub(crate) port: u16,
     pub(crate) release: bool,
+    /// One app instance per region, on consecutive ports.
+    pub(crate) regions: bool,
 }
 
 impl Default for DemoOptions {
@@ -34,6 +36,7 @@ impl Default for DemoOptions {
         Self {
             port: 8000,
             release: false,
+            regions: false,
         }
     }
 }
@@ -45,6 +48,7 @@ impl DemoOptions {
         while let Some(arg) = args.next() {
             match *arg {
                 "--release" => options.release = true,
+                "--regions" => options.regions = true,
                 "--port" => {
                     let value = args.next().ok_or("--port needs a number")?;
                     options.port = value
@@ -55,7 +59,7 @@ impl DemoOptions {
                 }
                 other => {
                     return Err(format!(
-                        "demo: unknown option {other:?} (try --port N, --release)"
+                        "demo: unknown option {other:?} (try --port N, --release, --regions)"
                     ));
                 }
             }
@@ -68,11 +72,21 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
     // Before anything starts, so an early Ctrl-C still cleans up.
     let mut signals =
         Signals::new([SIGINT, SIGTERM]).map_err(|e| format!("cannot handle signals: {e}"))?;
-    if TcpStream::connect(("127.0.0.1", options.port)).is_ok() {
-        return Err(format!(
-            "port {} is already in use; pick another with --port N",
-            options.port
-        ));
+    let instances: Vec<(&str, u16, &str)> = if options.regions {
+        REGIONS
+            .iter()
+            .zip(options.port..)
+            .map(|((region, city), port)| (*region, port, *city))
+            .collect()
+    } else {
+        vec![(REGIONS[0].0, options.port, REGIONS[0].1)]
+    };
+    for (_, port, _) in &instances {
+        if TcpStream::connect(("127.0.0.1", *port)).is_ok() {
+            return Err(format!(
+                "port {port} is already in use; pick another with --port N"
+            ));
+        }
     }
     let movr = build_movr(options.release)?;
 
@@ -82,12 +96,15 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
         .create_database(DATABASE)
         .map_err(|e| e.to_string())?;
     let database_url = cluster.url(DATABASE);
+    // Shared by every instance, as in production: a session cookie works in
+    // whichever region serves the next request.
+    let secret_key = random_key()?;
     let env = [
         ("DATABASE_URL", database_url.clone()),
         ("DEBUG", "true".to_owned()),
         // A debug server with a published login stays on this machine.
         ("HOST", "127.0.0.1".to_owned()),
-        ("PORT", options.port.to_string()),
+        ("SECRET_KEY", secret_key),
         ("RUST_LOG", "info,movr_web::request_log=warn".to_owned()),
     ];
     let movr_command = |args: &[&str]| {
@@ -101,32 +118,76 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
     println!("Seeding demo data for every city…");
     run_step("seed", movr_command(&["seed"]))?;
 
-    let mut server = movr_command(&["serve"])
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", movr.display()))?;
-    wait_until_listening(options.port, &mut server)?;
+    let mut servers = Vec::new();
+    for (region, port, _) in &instances {
+        let spawned = movr_command(&["serve"])
+            .env("REGION", region)
+            .env("PORT", port.to_string())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", movr.display()));
+        match spawned {
+            Ok(server) => servers.push(server),
+            Err(error) => {
+                servers.iter_mut().for_each(stop);
+                return Err(error);
+            }
+        }
+    }
+    for ((_, port, _), server) in instances.iter().zip(servers.iter_mut()) {
+        wait_until_listening(*port, server)?;
+    }
+    if options.regions {
+        println!("\n  MovR is running in three regions (one instance each, one database):\n");
+        for (region, port, city) in &instances {
+            println!(
+                "    {region:<18} http://127.0.0.1:{port}    as the load balancer sends it: \
+                 curl -H 'X-City: {city}' http://127.0.0.1:{port}/"
+            );
+        }
+        println!();
+    } else {
+        println!("\n  MovR is running at http://127.0.0.1:{}\n", options.port);
+    }
     println!(
-        "\n  MovR is running at http://127.0.0.1:{port}\n\n  \
-         Log in as  {DEMO_USERNAME} / {DEMO_PASSWORD}\n  \
+        "  Log in as  {DEMO_USERNAME} / {DEMO_PASSWORD}\n  \
          Database   {database_url}   (psql \"{database_url}\")\n\n  \
-         Ctrl-C stops the server and the database.\n",
-        port = options.port
+         Ctrl-C stops the servers and the database.\n"
     );
 
     let outcome = loop {
         if signals.pending().next().is_some() {
             break Ok(());
         }
-        if let Ok(Some(status)) = server.try_wait() {
-            break Err(format!("the server stopped on its own ({status})"));
+        if let Some(status) = servers
+            .iter_mut()
+            .find_map(|server| server.try_wait().ok().flatten())
+        {
+            break Err(format!("a server stopped on its own ({status})"));
         }
         thread::sleep(Duration::from_millis(100));
     };
     println!("Stopping…");
-    stop(&mut server);
+    servers.iter_mut().for_each(stop);
     cluster.stop().map_err(|e| e.to_string())?;
     println!("Stopped: no server, database or files left behind.");
     outcome
+}
+
+/// Each region and a city of it, for the `X-City` examples.
+const REGIONS: [(&str, &str); 3] = [
+    ("gcp-us-east1", "boston"),
+    ("gcp-us-west1", "seattle"),
+    ("gcp-europe-west1", "paris"),
+];
+
+/// 32 random bytes, hex-encoded, from the kernel.
+fn random_key() -> Result<String, String> {
+    use std::io::Read;
+    let mut bytes = [0_u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut random| random.read_exact(&mut bytes))
+        .map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Builds the `movr` binary and returns its path.

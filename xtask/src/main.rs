@@ -14,8 +14,9 @@ usage: cargo xtask <command>
 commands:
   bench [--duration S] [--connections N] [--port N]
                      load-test the optimized app with wrk (needs wrk, curl)
-  demo [--port N] [--release]
+  demo [--port N] [--release] [--regions]
                      run MovR on a private PostgreSQL seeded with demo data
+                     (--regions: one instance per region on consecutive ports)
   schema [--check]   regenerate crates/movr-db/src/schema.rs from the migrations
                      (--check: fail if the committed file differs instead)
 ";
