@@ -2,6 +2,8 @@
 //! goes through.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
@@ -25,6 +27,26 @@ impl TransactionError for DbError {
     }
 }
 
+/// Running totals since start.
+#[derive(Debug, Default)]
+struct Counters {
+    retries: AtomicU64,
+    exhausted: AtomicU64,
+}
+
+/// What [`Database::stats`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DbStats {
+    /// Operations run again after a serialization conflict.
+    pub retries: u64,
+    /// Operations that gave up after the last allowed attempt.
+    pub retries_exhausted: u64,
+    /// Open connections.
+    pub connections: u32,
+    /// Open connections not checked out.
+    pub idle_connections: u32,
+}
+
 /// The connection pool and the transaction runner.
 ///
 /// Every operation is a closure over a connection, run atomically and run
@@ -42,6 +64,7 @@ impl TransactionError for DbError {
 pub struct Database {
     pool: Pool,
     config: PoolConfig,
+    counters: Arc<Counters>,
     retry: RetryPolicy,
     last_connection_error: LastConnectionError,
 }
@@ -62,6 +85,7 @@ impl Database {
         Self {
             pool,
             config: config.clone(),
+            counters: Arc::default(),
             retry: RetryPolicy::default(),
             last_connection_error,
         }
@@ -71,6 +95,17 @@ impl Database {
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+
+    /// Counters for monitoring: retries, and the pool's state.
+    pub fn stats(&self) -> DbStats {
+        let state = self.pool.state();
+        DbStats {
+            retries: AtomicU64::load(&self.counters.retries, Ordering::Relaxed),
+            retries_exhausted: AtomicU64::load(&self.counters.exhausted, Ordering::Relaxed),
+            connections: state.connections,
+            idle_connections: state.idle_connections,
+        }
     }
 
     /// The retry policy in force.
@@ -201,6 +236,7 @@ impl Database {
             Err(error) if error.is_retryable() && *retry + 1 < self.retry.max_attempts => {
                 let delay = self.retry.delay(*retry);
                 *retry += 1;
+                self.counters.retries.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(
                     operation = name,
                     retry = *retry,
@@ -210,6 +246,7 @@ impl Database {
                 ControlFlow::Continue(delay)
             }
             Err(error) if error.is_retryable() => {
+                self.counters.exhausted.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(
                     operation = name,
                     attempts = *retry + 1,

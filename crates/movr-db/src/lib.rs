@@ -32,7 +32,7 @@ pub mod statement_log;
 pub mod users;
 pub mod vehicles;
 
-pub use database::{Database, TransactionError};
+pub use database::{Database, DbStats, TransactionError};
 pub use dialect::{Dialect, Layout};
 pub use error::DbError;
 pub use migrations::{MIGRATIONS, migrate, run_migrations};

@@ -13,7 +13,7 @@ use crate::page::{LoginRequired, Page};
 use crate::pages::{account, home, rides, users, vehicles};
 use crate::request_log::{RequestId, RequestLog};
 use crate::state::AppState;
-use crate::{assets, health};
+use crate::{assets, health, metrics};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "movr-session";
@@ -73,6 +73,7 @@ pub fn app(
     Route::new()
         .at("/healthz", get(health::live))
         .at("/readyz", get(health::ready))
+        .at("/metrics", get(metrics::metrics))
         .at("/static/*path", get(assets::asset))
         .nest_no_strip("/", pages)
         .data(state)

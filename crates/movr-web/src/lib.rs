@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod forms;
 pub mod health;
+pub mod metrics;
 pub mod page;
 pub mod pages;
 pub mod request_log;

@@ -164,6 +164,12 @@ async fn transaction_retries_a_real_serialization_failure() {
         2,
         "the second was retried once"
     );
+    let stats = database.stats();
+    assert_eq!(
+        (stats.retries, stats.retries_exhausted),
+        (1, 0),
+        "the retry is counted for monitoring"
+    );
     assert_eq!(
         colors(&mut raw, a, b).await.expect("read the colours"),
         (

@@ -140,3 +140,34 @@ async fn wrong_methods_are_405() {
     assert!(!user_deleted(&server, &id).await);
     assert_eq!(vehicle_status(&server, CARL_SCOOTER_ID).await, "available");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_report_retries_and_the_pool() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    browser.get("/readyz").await.assert_status(200);
+    let metrics = browser.get("/metrics").await;
+    metrics.assert_status(200);
+    assert!(
+        metrics
+            .content_type
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("text/plain"),
+        "{:?}",
+        metrics.content_type
+    );
+    for line in [
+        "# TYPE movr_transaction_retries_total counter",
+        "movr_transaction_retries_total 0",
+        "movr_transaction_retries_exhausted_total 0",
+        "movr_db_connections{state=\"idle\"} 1",
+    ] {
+        assert!(
+            metrics.body.lines().any(|l| l == line),
+            "no {line:?} in:\n{}",
+            metrics.body
+        );
+    }
+    assert!(metrics.set_cookies.is_empty());
+}

@@ -1,0 +1,55 @@
+//! `GET /metrics`: counters for monitoring, in Prometheus' text format.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use poem::http::header;
+use poem::web::Data;
+use poem::{Response, handler};
+
+use crate::state::AppState;
+
+/// The transaction retries (CockroachDB's client-side retry at work) and the
+/// database pool's state.
+#[handler]
+pub fn metrics(state: Data<&Arc<AppState>>) -> Response {
+    let stats = state.movr.database().stats();
+    let mut text = String::new();
+    for (name, kind, help, samples) in [
+        (
+            "movr_transaction_retries_total",
+            "counter",
+            "Operations run again after a serialization conflict (SQLSTATE 40001).",
+            vec![("", stats.retries)],
+        ),
+        (
+            "movr_transaction_retries_exhausted_total",
+            "counter",
+            "Operations that still conflicted after the last allowed attempt.",
+            vec![("", stats.retries_exhausted)],
+        ),
+        (
+            "movr_db_connections",
+            "gauge",
+            "Open database connections.",
+            vec![
+                ("{state=\"idle\"}", u64::from(stats.idle_connections)),
+                (
+                    "{state=\"busy\"}",
+                    u64::from(stats.connections.saturating_sub(stats.idle_connections)),
+                ),
+            ],
+        ),
+    ] {
+        let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (labels, value) in samples {
+            let _ = writeln!(text, "{name}{labels} {value}");
+        }
+    }
+    Response::builder()
+        .header(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )
+        .body(text)
+}
