@@ -10,6 +10,7 @@
 //! | `SECRET_KEY` | random in debug mode, else required | at least 32 characters; keys the session and CSRF cookies |
 //! | `API_KEY` | none | Google Maps Embed API key; without it no maps are shown |
 //! | `DEBUG` | `false` | development mode: cookies without `Secure`, a random `SECRET_KEY` allowed |
+//! | `STATEMENT_TIMEOUT` | `30` | seconds the database may spend on one statement (`0`: no limit) |
 //! | `FOLLOWER_READS` | `false` | CockroachDB only: list vehicles from the nearest replica, a few seconds stale |
 //!
 //! A missing or invalid setting is a [`ConfigError`] naming the variable and
@@ -64,6 +65,8 @@ pub struct Settings {
     pub debug: bool,
     /// List vehicles with follower reads (CockroachDB only).
     pub follower_reads: bool,
+    /// How long the database may spend on one statement; `None`: no limit.
+    pub statement_timeout: Option<std::time::Duration>,
 }
 
 /// A setting that is missing or invalid.
@@ -115,6 +118,19 @@ impl Settings {
                     format!("expected true or false, got {value:?}"),
                 )
             })?,
+        };
+        let statement_timeout = match get("STATEMENT_TIMEOUT") {
+            None => Some(std::time::Duration::from_secs(30)),
+            Some(value) => match value.trim().parse::<u64>() {
+                Ok(0) => None,
+                Ok(seconds) if seconds <= 3600 => Some(std::time::Duration::from_secs(seconds)),
+                _ => {
+                    return Err(ConfigError::new(
+                        "STATEMENT_TIMEOUT",
+                        format!("expected whole seconds from 0 (no limit) to 3600, got {value:?}"),
+                    ));
+                }
+            },
         };
         let database_url = match (get("DATABASE_URL"), get("DB_URI")) {
             (Some(url), _) => ("DATABASE_URL", url),
@@ -182,6 +198,7 @@ impl Settings {
             api_key: get("API_KEY").map(|key| Secret::new(key.trim().to_owned())),
             debug,
             follower_reads,
+            statement_timeout,
         })
     }
 }
@@ -313,6 +330,8 @@ mod tests {
         assert_eq!(with(("REGION", "mars-north1")), "REGION");
         assert_eq!(with(("DEBUG", "maybe")), "DEBUG");
         assert_eq!(with(("FOLLOWER_READS", "sometimes")), "FOLLOWER_READS");
+        assert_eq!(with(("STATEMENT_TIMEOUT", "-1")), "STATEMENT_TIMEOUT");
+        assert_eq!(with(("STATEMENT_TIMEOUT", "2h")), "STATEMENT_TIMEOUT");
         assert_eq!(
             settings(&[("SECRET_KEY", GOOD_KEY)])
                 .expect_err("no url")

@@ -31,7 +31,9 @@ pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppSta
 
 /// A database handle for `settings` (nothing connects until first use).
 pub fn database(settings: &Settings) -> Database {
-    Database::new(&PoolConfig::new(settings.database_url.expose().clone()))
+    let mut config = PoolConfig::new(settings.database_url.expose().clone());
+    config.statement_timeout = settings.statement_timeout;
+    Database::new(&config)
 }
 
 /// Serves the app on `acceptor` until `shutdown` resolves, then stops
