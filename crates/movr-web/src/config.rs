@@ -57,8 +57,10 @@ pub struct Settings {
     pub host: String,
     /// The HTTP port.
     pub port: u16,
-    /// Keys the signed and encrypted cookies.
-    pub secret_key: Secret<Vec<u8>>,
+    /// Keys the signed and encrypted cookies; `None` outside debug mode
+    /// when unset (`movr migrate` and `movr seed` need none; `movr serve`
+    /// asks for it through [`Settings::secret_key`]).
+    secret_key: Option<Secret<Vec<u8>>>,
     /// Google Maps Embed API key.
     pub api_key: Option<Secret<String>>,
     /// Development mode.
@@ -177,28 +179,35 @@ impl Settings {
             }
         };
         let secret_key = match get("SECRET_KEY") {
-            Some(key) => check_secret_key(&key)?,
-            None if debug => random_key(),
-            None => {
-                return Err(ConfigError::new(
-                    "SECRET_KEY",
-                    format!(
-                        "is required outside debug mode; expected at least {MIN_SECRET_KEY_BYTES} random \
-                         characters (e.g. `openssl rand -base64 48`)"
-                    ),
-                ));
-            }
+            Some(key) => Some(check_secret_key(&key)?),
+            None if debug => Some(random_key()),
+            None => None,
         };
         Ok(Self {
             database_url: Secret::new(normalize_database_url(database_url.0, &database_url.1)?),
             region,
             host,
             port,
-            secret_key: Secret::new(secret_key),
+            secret_key: secret_key.map(Secret::new),
             api_key: get("API_KEY").map(|key| Secret::new(key.trim().to_owned())),
             debug,
             follower_reads,
             statement_timeout,
+        })
+    }
+}
+
+impl Settings {
+    /// The key for the session and CSRF cookies, which serving requires.
+    pub fn secret_key(&self) -> Result<&Secret<Vec<u8>>, ConfigError> {
+        self.secret_key.as_ref().ok_or_else(|| {
+            ConfigError::new(
+                "SECRET_KEY",
+                format!(
+                    "is required outside debug mode; expected at least {MIN_SECRET_KEY_BYTES} random \
+                     characters (e.g. `openssl rand -base64 48`)"
+                ),
+            )
         })
     }
 }
@@ -298,7 +307,7 @@ mod tests {
         assert_eq!(s.port, 8000);
         assert_eq!(s.host, "0.0.0.0");
         assert!(s.debug);
-        assert!(s.secret_key.expose().len() >= MIN_SECRET_KEY_BYTES);
+        assert!(s.secret_key().expect("a key").expose().len() >= MIN_SECRET_KEY_BYTES);
         assert!(s.api_key.is_none());
     }
 
@@ -357,7 +366,12 @@ mod tests {
             let error = settings(&[url, ("SECRET_KEY", key)]).expect_err(key);
             assert_eq!(error.variable, "SECRET_KEY", "{key}");
         }
-        let error = settings(&[url]).expect_err("missing");
+        // Migrating needs no key; serving does.
+        let error = settings(&[url])
+            .expect("valid without a key")
+            .secret_key()
+            .expect_err("missing")
+            .clone();
         assert_eq!(error.variable, "SECRET_KEY");
         assert!(
             error.to_string().starts_with("SECRET_KEY: is required"),

@@ -54,7 +54,15 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match Settings::from_env() {
+    let command = cli.command.unwrap_or(Command::Serve);
+    let settings = Settings::from_env().and_then(|settings| {
+        // Only serving needs the cookie key; migrating and seeding do not.
+        if matches!(command, Command::Serve) {
+            settings.secret_key()?;
+        }
+        Ok(settings)
+    });
+    let settings = match settings {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("movr: configuration error: {error}");
@@ -76,7 +84,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
+    match runtime.block_on(run(command, settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("movr: {error:#}");

@@ -47,7 +47,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let local = acceptor.local_addr();
     tracing::info!(addresses = ?local, region = %settings.region, debug = settings.debug, "serving MovR");
-    let endpoint = app(state, settings.secret_key.expose(), !settings.debug);
+    let secret_key = settings
+        .secret_key()
+        .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
+    let endpoint = app(state, secret_key.expose(), !settings.debug);
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(endpoint, shutdown, Some(SHUTDOWN_GRACE))
         .await
