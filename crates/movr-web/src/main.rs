@@ -38,6 +38,9 @@ enum Command {
         #[arg(long, default_value = "multi-region", value_parser = ["multi-region", "geo-partitioned"])]
         layout: String,
     },
+    /// Exit 0 when the server on this machine answers `/healthz` (for
+    /// container health checks: the image has no shell or curl).
+    Healthcheck,
     /// Create demo users, vehicles and rides in every city.
     Seed {
         /// Riders per city.
@@ -55,6 +58,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
+    if matches!(command, Command::Healthcheck) {
+        return healthcheck();
+    }
     let settings = Settings::from_env().and_then(|settings| {
         // Only serving needs the cookie key; migrating and seeding do not.
         if matches!(command, Command::Serve) {
@@ -96,6 +102,8 @@ fn main() -> ExitCode {
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     let db = database(&settings);
     match command {
+        // Answered in `main`, before the settings are read.
+        Command::Healthcheck => {}
         Command::Migrate { layout } => {
             let layout = match layout.as_str() {
                 "geo-partitioned" => Layout::GeoPartitioned,
@@ -161,6 +169,44 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `GET /healthz` on 127.0.0.1:`PORT` (default 8000), with a 2 s budget.
+fn healthcheck() -> ExitCode {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+
+    let port = std::env::var("PORT")
+        .ok()
+        .and_then(|port| port.trim().parse::<u16>().ok())
+        .unwrap_or(8000);
+    let answer = (|| -> std::io::Result<String> {
+        let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let mut stream = std::net::TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
+        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+        stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+        let mut response = String::new();
+        stream.take(4096).read_to_string(&mut response)?;
+        Ok(response)
+    })();
+    match answer {
+        Ok(response)
+            if response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200") =>
+        {
+            ExitCode::SUCCESS
+        }
+        Ok(response) => {
+            eprintln!(
+                "movr: unhealthy: {}",
+                response.lines().next().unwrap_or("no answer")
+            );
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("movr: unhealthy: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what Kubernetes sends before killing).
