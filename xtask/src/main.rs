@@ -3,6 +3,7 @@
 
 mod bench;
 mod demo;
+mod deploy;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,9 @@ commands:
   demo [--port N] [--release] [--regions]
                      run MovR on a private PostgreSQL seeded with demo data
                      (--regions: one instance per region on consecutive ports)
+  deploy --dry-run [--out DIR] | deploy [--region R]
+                     render and validate the Kubernetes manifests offline, or
+                     build, push and roll out MovR to every region (deploy/README.md)
   schema [--check]   regenerate crates/movr-db/src/schema.rs from the migrations
                      (--check: fail if the committed file differs instead)
 ";
@@ -30,6 +34,9 @@ fn main() -> ExitCode {
         }
         ["demo", rest @ ..] => {
             demo::DemoOptions::parse(rest).and_then(|options| demo::run(&options))
+        }
+        ["deploy", rest @ ..] => {
+            deploy::DeployOptions::parse(rest).and_then(|options| deploy::run(&options))
         }
         ["schema"] => schema::run(schema::Mode::Write),
         ["schema", "--check"] => schema::run(schema::Mode::Check),

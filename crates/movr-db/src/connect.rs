@@ -178,6 +178,11 @@ pub fn connector(tls: &TlsOptions) -> Result<Option<MakeRustlsConnect>, Connecti
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(IgnoreHostName(inner)))
         }
+        (None, SslMode::VerifyCa | SslMode::VerifyFull) => {
+            return Err(invalid(
+                "sslmode=verify-ca and verify-full need sslrootcert=<path to the CA certificate>",
+            ));
+        }
         (None, _) => builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(
@@ -362,5 +367,15 @@ mod tests {
             panic!("a missing CA file was accepted");
         };
         assert!(message.contains("no such file"), "{message}");
+        // Verification never silently turns into "accept anything".
+        assert!(
+            connector(&TlsOptions {
+                mode: SslMode::VerifyFull,
+                root_cert: None,
+                client_cert: None,
+                client_key: None,
+            })
+            .is_err()
+        );
     }
 }
