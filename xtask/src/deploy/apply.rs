@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::render::render_all;
+use super::render::{Values, render_all};
 use super::{CONFIG_REGION, DeployOptions, Env, context, image_repo};
 
 /// Where the secret values and the database CA come from.
@@ -179,7 +179,17 @@ pub(crate) fn real_run(options: &DeployOptions, env: &Env) -> Result<(), String>
     preflight(env, &contexts_needed)?;
     let image = format!("{}:{}", image_repo(env), git_tag(env)?);
     let out = tempfile::tempdir().map_err(|e| format!("cannot create a work directory: {e}"))?;
-    let rendered = render_all(&env.root, out.path(), &regions, &image)?;
+    let global = regions.contains(&CONFIG_REGION) && options.region.is_none();
+    let static_ip = if global {
+        static_ip(env)?
+    } else {
+        String::new()
+    };
+    let values = Values {
+        image: &image,
+        static_ip: &static_ip,
+    };
+    let rendered = render_all(&env.root, out.path(), &regions, &values)?;
 
     println!("Building {image}…");
     let mut build = env.command("docker");
@@ -246,25 +256,9 @@ pub(crate) fn real_run(options: &DeployOptions, env: &Env) -> Result<(), String>
         )?;
     }
     if rendered.groups.contains_key("global") {
-        println!("Applying the global entry (multi-cluster ingress) to {CONFIG_REGION}…");
-        let mut describe = env.command("gcloud");
-        describe.args([
-            "compute",
-            "addresses",
-            "describe",
-            STATIC_IP,
-            "--global",
-            "--format=value(address)",
-        ]);
-        if run("gcloud compute addresses describe", describe, None).is_err() {
-            let mut create = env.command("gcloud");
-            create.args(["compute", "addresses", "create", STATIC_IP, "--global"]);
-            run(
-                &format!("gcloud compute addresses create {STATIC_IP} --global"),
-                create,
-                None,
-            )?;
-        }
+        println!(
+            "Applying the global entry (multi-cluster ingress, {static_ip}) to {CONFIG_REGION}…"
+        );
         let ctx = context(CONFIG_REGION);
         kubectl(
             env,
@@ -294,6 +288,44 @@ pub(crate) fn real_run(options: &DeployOptions, env: &Env) -> Result<(), String>
         println!("{region}:\n{}", status.trim_end());
     }
     Ok(())
+}
+
+/// The global static IP's address, reserving it first if it does not exist
+/// (so rerunning is safe).
+fn static_ip(env: &Env) -> Result<String, String> {
+    let describe = || {
+        let mut describe = env.command("gcloud");
+        describe.args([
+            "compute",
+            "addresses",
+            "describe",
+            STATIC_IP,
+            "--global",
+            "--format=value(address)",
+        ]);
+        run("gcloud compute addresses describe", describe, None)
+    };
+    let address = match describe() {
+        Ok(address) => address,
+        Err(_) => {
+            println!("Reserving the global static IP {STATIC_IP}…");
+            let mut create = env.command("gcloud");
+            create.args(["compute", "addresses", "create", STATIC_IP, "--global"]);
+            run(
+                &format!("gcloud compute addresses create {STATIC_IP} --global"),
+                create,
+                None,
+            )?;
+            describe()?
+        }
+    };
+    let address = address.trim().to_owned();
+    if address.parse::<std::net::IpAddr>().is_err() {
+        return Err(format!(
+            "gcloud gave {address:?} as the address of {STATIC_IP}"
+        ));
+    }
+    Ok(address)
 }
 
 fn write_private(path: &Path, contents: &str) -> Result<(), String> {

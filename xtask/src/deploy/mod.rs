@@ -141,7 +141,12 @@ fn dry_run(options: &DeployOptions, env: &Env, out: &Path) -> Result<(), String>
         image_repo(env),
         apply::git_tag(env).unwrap_or_else(|_| "dry-run".to_owned())
     );
-    let rendered = render::render_all(&env.root, out, &options.regions(), &image)?;
+    let values = render::Values {
+        image: &image,
+        // A documentation address: the real run fills in the reserved one.
+        static_ip: "203.0.113.10",
+    };
+    let rendered = render::render_all(&env.root, out, &options.regions(), &values)?;
     validate::dockerfile(&env.root.join("deploy/Dockerfile"))?;
     validate::manifests(env, &rendered)?;
     println!("Rendered and validated into {}:", out.display());

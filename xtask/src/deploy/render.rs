@@ -1,6 +1,6 @@
 //! Rendering `deploy/k8s/region/*.yaml` for each region and
-//! `deploy/k8s/global/*.yaml` once: plain YAML with two placeholders,
-//! `{{region}}` and `{{image}}`.
+//! `deploy/k8s/global/*.yaml` once: plain YAML with three placeholders,
+//! `{{region}}`, `{{image}}` and (global) `{{static_ip}}`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -46,11 +46,24 @@ pub(crate) fn field(text: &str, key: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The values of the placeholders.
+#[derive(Debug, Clone)]
+pub(crate) struct Values<'a> {
+    pub(crate) image: &'a str,
+    /// The global entry's reserved address.
+    pub(crate) static_ip: &'a str,
+}
+
 /// Substitutes the placeholders; fails on any other `{{…}}` left over.
-pub(crate) fn substitute(template: &str, region: &str, image: &str) -> Result<String, String> {
+pub(crate) fn substitute(
+    template: &str,
+    region: &str,
+    values: &Values<'_>,
+) -> Result<String, String> {
     let text = template
         .replace("{{region}}", region)
-        .replace("{{image}}", image);
+        .replace("{{image}}", values.image)
+        .replace("{{static_ip}}", values.static_ip);
     match text.find("{{") {
         Some(at) => Err(format!(
             "unknown placeholder {}",
@@ -78,7 +91,7 @@ fn render_group(
     templates: &[PathBuf],
     out: &Path,
     region: &str,
-    image: &str,
+    values: &Values<'_>,
 ) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     templates
@@ -86,7 +99,7 @@ fn render_group(
         .map(|template| {
             let text = std::fs::read_to_string(template)
                 .map_err(|e| format!("cannot read {}: {e}", template.display()))?;
-            let rendered = substitute(&text, region, image)
+            let rendered = substitute(&text, region, values)
                 .map_err(|e| format!("{}: {e}", template.display()))?;
             let file = out.join(template.file_name().unwrap_or_default());
             std::fs::write(&file, rendered)
@@ -102,17 +115,22 @@ pub(crate) fn render_all(
     root: &Path,
     out: &Path,
     regions: &[&str],
-    image: &str,
+    values: &Values<'_>,
 ) -> Result<Rendered, String> {
     let region_templates = templates(&root.join("deploy/k8s/region"))?;
     let mut rendered = Rendered::default();
     for region in regions {
-        let files = render_group(&region_templates, &out.join(region), region, image)?;
+        let files = render_group(&region_templates, &out.join(region), region, values)?;
         rendered.groups.insert((*region).to_owned(), files);
     }
     if regions.contains(&CONFIG_REGION) {
         let global_templates = templates(&root.join("deploy/k8s/global"))?;
-        let files = render_group(&global_templates, &out.join("global"), CONFIG_REGION, image)?;
+        let files = render_group(
+            &global_templates,
+            &out.join("global"),
+            CONFIG_REGION,
+            values,
+        )?;
         rendered.groups.insert("global".to_owned(), files);
     }
     Ok(rendered)

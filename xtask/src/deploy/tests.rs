@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::render::substitute;
+use super::render::{Values, substitute};
 use super::validate::dockerfile;
 use super::{DeployOptions, Env, REGIONS, deploy};
 use crate::workspace_root;
@@ -23,7 +23,9 @@ case "$line" in
     printf 'movr-gcp-us-east1\nmovr-gcp-us-west1\nmovr-gcp-europe-west1\n' ;;
   *"create secret"*) printf 'apiVersion: v1\nkind: Secret\n' ;;
   *"apply -f -"*) cat > /dev/null ;;
-  "gcloud compute addresses describe"*) exit 1 ;;
+  "gcloud compute addresses describe"*)
+    if [ -f "$STANDIN_LOG.ip" ]; then echo 203.0.113.7; else exit 1; fi ;;
+  "gcloud compute addresses create"*) touch "$STANDIN_LOG.ip" ;;
 esac
 if [ -n "$STANDIN_FAIL" ]; then
   case "$line" in *"$STANDIN_FAIL"*) echo "stand-in failure" >&2; exit 1 ;; esac
@@ -129,14 +131,17 @@ fn a_full_run_builds_once_then_rolls_out_each_region_in_order() {
         "a secret value was passed on a command line"
     );
     let actions = actions(&calls);
-    let tag = actions[0]
+    let tag = actions[3]
         .split(':')
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_default()
         .to_owned();
-    assert_eq!(tag.len(), 12, "tagged by the commit: {}", actions[0]);
+    assert_eq!(tag.len(), 12, "tagged by the commit: {}", actions[3]);
     let mut expected = vec![
+        "gcloud compute addresses describe movr-ip --global --format=value(address)".to_owned(),
+        "gcloud compute addresses create movr-ip --global".to_owned(),
+        "gcloud compute addresses describe movr-ip --global --format=value(address)".to_owned(),
         format!("docker build -f deploy/Dockerfile -t gcr.io/acme/movr:{tag} ."),
         format!("docker push gcr.io/acme/movr:{tag}"),
     ];
@@ -152,11 +157,7 @@ fn a_full_run_builds_once_then_rolls_out_each_region_in_order() {
             format!("kubectl --context {ctx} -n movr rollout status deployment/movr --timeout=300s"),
         ]);
     }
-    expected.extend([
-        "gcloud compute addresses describe movr-ip --global --format=value(address)".to_owned(),
-        "gcloud compute addresses create movr-ip --global".to_owned(),
-        "kubectl --context movr-gcp-us-east1 apply -f <out>/global".to_owned(),
-    ]);
+    expected.push("kubectl --context movr-gcp-us-east1 apply -f <out>/global".to_owned());
     for region in REGIONS {
         expected.push(format!(
             "kubectl --context movr-{region} -n movr get deployment movr"
@@ -253,16 +254,20 @@ fn options_and_placeholders_are_checked() {
             .out,
         Some(PathBuf::from("x"))
     );
+    let values = Values {
+        image: "i:1",
+        static_ip: "203.0.113.7",
+    };
     assert_eq!(
         substitute(
-            "region: {{region}}\nimage: {{image}}\n",
+            "region: {{region}}\nimage: {{image}}\nip: {{static_ip}}\n",
             "gcp-us-east1",
-            "i:1"
+            &values
         )
         .expect("known"),
-        "region: gcp-us-east1\nimage: i:1\n"
+        "region: gcp-us-east1\nimage: i:1\nip: 203.0.113.7\n"
     );
-    assert!(substitute("x: {{replicas}}", "r", "i").is_err());
+    assert!(substitute("x: {{replicas}}", "r", &values).is_err());
 }
 
 #[test]
