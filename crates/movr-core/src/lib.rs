@@ -58,6 +58,38 @@
 //! # Ok::<(), movr_core::ValidationErrors>(())
 //! ```
 
+//! # From another service
+//!
+//! A fleet-management service that receives MovR's vehicles as JSON reads
+//! them straight into these types, with every value checked on the way in:
+//!
+//! ```
+//! use movr_core::{Region, Vehicle, VehicleStatus};
+//!
+//! let json = r#"[{
+//!     "id": "a3f4c2d1-5b6e-4f70-8a9b-1c2d3e4f5a02",
+//!     "city": "new york",
+//!     "owner_id": "2f8a6b3e-6f9f-4b8e-9d41-0b7a2c1d3e01",
+//!     "type": "scooter",
+//!     "status": "in_use",
+//!     "date_added": "2019-01-02T03:04:05Z",
+//!     "last_location": {"label": "Times Square", "point": {"x": -73.9855, "y": 40.758}},
+//!     "color": "red",
+//!     "brand": "Razor"
+//! }]"#;
+//! let vehicles: Vec<Vehicle> = serde_json::from_str(json)?;
+//! let busy_in_us_east = vehicles
+//!     .iter()
+//!     .filter(|v| v.city.region() == Region::UsEast1 && v.status == VehicleStatus::InUse)
+//!     .count();
+//! assert_eq!(busy_in_us_east, 1);
+//!
+//! // A city MovR does not serve is refused, not carried along.
+//! let bad = json.replace("new york", "gotham");
+//! assert!(serde_json::from_str::<Vec<Vehicle>>(&bad).is_err());
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+
 pub mod city;
 pub mod ids;
 pub mod location;
