@@ -77,7 +77,10 @@ pub(crate) fn free_port() -> Result<u16, Error> {
         .map_err(Error::io("find a free TCP port on 127.0.0.1"))
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site, each argument a distinct path or setting"
+)]
 pub(crate) fn spawn_server(
     bin_dir: &Path,
     run_as: &RunAs,
