@@ -7,7 +7,11 @@
 -- Session setup, on every new connection:
 SET default_transaction_isolation = 'repeatable read'; SET statement_timeout = '30000ms';
 
+INSERT INTO "api_tokens" ("token_hash", "user_city", "user_id", "expires_at") VALUES ($1, $2, $3, $4);
+
 SELECT "rides"."city", "rides"."id", "rides"."vehicle_id", "rides"."rider_city", "rides"."rider_id", "rides"."start_location", "rides"."start_longitude", "rides"."start_latitude", "rides"."end_location", "rides"."end_longitude", "rides"."end_latitude", "rides"."start_time", "rides"."end_time" FROM "rides" WHERE ("rides"."id" = $1) LIMIT $2;
+
+SELECT "users"."city", "users"."id" FROM ("api_tokens" INNER JOIN "users" ON (("users"."city" = "api_tokens"."user_city") AND ("users"."id" = "api_tokens"."user_id"))) WHERE (((("api_tokens"."token_hash" = $1) AND ("api_tokens"."revoked_at" IS NULL)) AND ("api_tokens"."expires_at" > CURRENT_TIMESTAMP)) AND ("users"."deleted_at" IS NULL)) LIMIT $2;
 
 SELECT "users"."city", "users"."id", "users"."first_name", "users"."last_name", "users"."email", "users"."username", "users"."password_hash", "users"."is_owner", "users"."active_ride_city", "users"."active_ride_id", "users"."deleted_at" FROM "users" WHERE (("users"."city" = $1) AND ("users"."deleted_at" IS NULL)) ORDER BY "users"."username" ASC;
 
@@ -28,6 +32,8 @@ SELECT 1;
 SELECT city, id, type AS type_, owner_id, date_added, status, last_location, last_longitude, last_latitude, color, brand FROM vehicles WHERE city = $1 AND status <> 'removed' ORDER BY date_added DESC LIMIT $2;
 
 SELECT city, id, vehicle_id, rider_city, rider_id, start_location, start_longitude, start_latitude, end_location, end_longitude, end_latitude, start_time, end_time FROM rides WHERE rider_city = $1 AND rider_id = $2 AND ($3::UUID IS NULL OR (start_time, id) < ( SELECT start_time, id FROM rides WHERE rider_city = $1 AND rider_id = $2 AND id = $3)) ORDER BY start_time DESC, id DESC LIMIT $4;
+
+UPDATE "api_tokens" SET "revoked_at" = CURRENT_TIMESTAMP WHERE (("api_tokens"."token_hash" = $1) AND ("api_tokens"."revoked_at" IS NULL));
 
 WITH claimed_vehicle AS ( UPDATE vehicles SET status = 'in_use' WHERE city = $1 AND id = $2 AND status = 'available' AND EXISTS (SELECT 1 FROM users WHERE city = $3 AND id = $4 AND deleted_at IS NULL AND active_ride_id IS NULL) RETURNING city, id, last_location, last_longitude, last_latitude), claimed_rider AS ( UPDATE users SET active_ride_city = $1, active_ride_id = $5 WHERE city = $3 AND id = $4 AND deleted_at IS NULL AND active_ride_id IS NULL AND EXISTS (SELECT 1 FROM claimed_vehicle) RETURNING city, id) INSERT INTO rides (city, id, vehicle_id, rider_city, rider_id, start_location, start_longitude, start_latitude) SELECT v.city, $5, v.id, r.city, r.id, v.last_location, v.last_longitude, v.last_latitude FROM claimed_vehicle AS v, claimed_rider AS r RETURNING city, id, vehicle_id, rider_city, rider_id, start_location, start_longitude, start_latitude, end_location, end_longitude, end_latitude, start_time, end_time;
 

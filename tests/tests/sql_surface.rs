@@ -46,6 +46,14 @@ async fn exercise(movr: &MovR) {
     movr.authenticate("ann", "a long enough password")
         .await
         .expect("log in");
+    let token = movr
+        .issue_token("bob", "a long enough password")
+        .await
+        .expect("token");
+    movr.actor_for_token(&token.token)
+        .await
+        .expect("token's user");
+    movr.revoke_token(&token.token).await.expect("revoke");
     movr.user(ann.city, ann.id).await.expect("user");
     movr.user_by_username("bob").await.expect("user by name");
     movr.list_users(City::NewYork).await.expect("users");

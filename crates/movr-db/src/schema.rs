@@ -1,6 +1,17 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    api_tokens (token_hash) {
+        token_hash -> Bytea,
+        user_city -> Text,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     rides (city, id) {
         city -> Text,
         id -> Uuid,
@@ -61,4 +72,4 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(rides, usernames, users, vehicles,);
+diesel::allow_tables_to_appear_in_same_query!(api_tokens, rides, usernames, users, vehicles,);

@@ -13,9 +13,11 @@ mod error;
 mod movr;
 mod password;
 mod rides;
+mod tokens;
 mod users;
 mod vehicles;
 
 pub use actor::Actor;
 pub use error::{Conflict, Entity, ServiceError};
 pub use movr::{MAX_LISTED_VEHICLES, MovR, RIDES_PER_PAGE};
+pub use tokens::{ApiToken, TOKEN_LIFETIME};

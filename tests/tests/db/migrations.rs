@@ -25,12 +25,13 @@ async fn user_tables(conn: &mut AsyncPgConnection) -> Vec<String> {
     .expect("list tables")
 }
 
-const ALL_VERSIONS: [&str; 5] = [
+const ALL_VERSIONS: [&str; 6] = [
     "00000000000001",
     "00000000000002",
     "00000000000003",
     "00000000000004",
     "00000000000005",
+    "00000000000006",
 ];
 
 #[tokio::test(flavor = "multi_thread")]
@@ -142,8 +143,8 @@ async fn an_empty_database_gets_every_migration_and_they_revert() {
         .expect("connect to the scratch database");
     assert_eq!(
         user_tables(&mut conn).await.len(),
-        13,
-        "3 × (1 + 3 partitions) + usernames"
+        14,
+        "3 × (1 + 3 partitions) + usernames + api_tokens"
     );
 
     // Down, newest first, with the embedded SQL itself.
@@ -213,7 +214,7 @@ async fn the_cockroachdb_schemas_have_the_postgresql_columns() {
         for dir in dirs {
             ddl.push_str(&std::fs::read_to_string(dir.join("up.sql")).expect("up.sql"));
         }
-        for table in ["users", "usernames", "vehicles", "rides"] {
+        for table in ["users", "usernames", "vehicles", "rides", "api_tokens"] {
             let postgres = texts(
                 &mut conn,
                 &format!(

@@ -502,6 +502,7 @@ async fn foreign_keys_to_partitioned_tables_include_the_city() {
     assert_eq!(
         keys,
         [
+            "api_tokens_user_fkey",
             "rides_rider_fkey",
             "rides_vehicle_fkey",
             "usernames_user_fkey",

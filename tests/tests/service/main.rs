@@ -9,5 +9,6 @@ mod budgets;
 mod concurrency;
 mod rides;
 mod support;
+mod tokens;
 mod users;
 mod vehicles;
