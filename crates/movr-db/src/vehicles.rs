@@ -161,7 +161,8 @@ pub enum Freshness {
     FollowerRead,
 }
 
-/// The vehicles page's query, at `freshness`.
+/// The vehicles page's query, at `freshness`: `$1` city, `$2` the vehicle
+/// after which the page starts (NULL: the newest), `$3` the page size.
 pub fn list_in_city_sql(freshness: Freshness) -> String {
     let as_of = match freshness {
         Freshness::Latest => "",
@@ -172,20 +173,26 @@ pub fn list_in_city_sql(freshness: Freshness) -> String {
          last_longitude, last_latitude, color, brand \
          FROM vehicles{as_of} \
          WHERE city = $1 AND status <> 'removed' \
-         ORDER BY date_added DESC \
-         LIMIT $2"
+           AND ($2::UUID IS NULL OR (date_added, id) < ( \
+                SELECT date_added, id FROM vehicles WHERE city = $1 AND id = $2)) \
+         ORDER BY date_added DESC, id DESC \
+         LIMIT $3"
     )
 }
 
-/// The vehicles of `city` that are not removed, newest first.
+/// The vehicles of `city` that are not removed, newest first, at most
+/// `limit`; with `before`, the ones after that vehicle of the city (keyset
+/// paging on `(date_added, id)`).
 pub async fn list_in_city(
     conn: &mut AsyncPgConnection,
     city: City,
+    before: Option<Uuid>,
     limit: i64,
     freshness: Freshness,
 ) -> Result<Vec<VehicleRow>, DbError> {
     Ok(diesel::sql_query(list_in_city_sql(freshness))
         .bind::<Text, _>(city.as_str())
+        .bind::<Nullable<SqlUuid>, _>(before)
         .bind::<BigInt, _>(limit)
         .load(conn)
         .await?)

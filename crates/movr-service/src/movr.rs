@@ -5,8 +5,8 @@ use movr_db::vehicles::Freshness;
 
 use crate::password::Passwords;
 
-/// Most vehicles one listing returns (a city page shows the newest).
-pub const MAX_LISTED_VEHICLES: i64 = 200;
+/// Vehicles per page of a city's listing, newest first.
+pub const VEHICLES_PER_PAGE: i64 = 50;
 /// Rides per page of a rider's history, newest first.
 pub const RIDES_PER_PAGE: i64 = 25;
 

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::error::{Conflict, Entity, ServiceError};
-use crate::movr::{MAX_LISTED_VEHICLES, MovR};
+use crate::movr::{MovR, VEHICLES_PER_PAGE};
 
 fn to_vehicles(rows: Vec<VehicleRow>) -> Result<Vec<Vehicle>, ServiceError> {
     rows.into_iter()
@@ -16,15 +16,37 @@ fn to_vehicles(rows: Vec<VehicleRow>) -> Result<Vec<Vehicle>, ServiceError> {
 }
 
 impl MovR {
-    /// The vehicles of `city` that are not removed, newest first (at most
-    /// [`MAX_LISTED_VEHICLES`]).
+    /// The vehicles of `city` that are not removed, newest first, at most
+    /// [`VEHICLES_PER_PAGE`]. A full page may have older ones: see
+    /// [`MovR::vehicles_before`].
     #[tracing::instrument(skip(self))]
     pub async fn list_vehicles(&self, city: City) -> Result<Vec<Vehicle>, ServiceError> {
+        self.vehicle_page(city, None).await
+    }
+
+    /// The vehicles of `city` listed after (older than) `vehicle`, at most
+    /// [`VEHICLES_PER_PAGE`]. Empty when `vehicle` is not in `city`.
+    #[tracing::instrument(skip(self))]
+    pub async fn vehicles_before(
+        &self,
+        city: City,
+        vehicle: VehicleId,
+    ) -> Result<Vec<Vehicle>, ServiceError> {
+        self.vehicle_page(city, Some(vehicle)).await
+    }
+
+    async fn vehicle_page(
+        &self,
+        city: City,
+        before: Option<VehicleId>,
+    ) -> Result<Vec<Vehicle>, ServiceError> {
         let freshness = self.listing_freshness;
+        let before = before.map(VehicleId::into_uuid);
         let rows = self
             .db
             .run("list_vehicles", |conn| {
-                vehicles::list_in_city(conn, city, MAX_LISTED_VEHICLES, freshness).scope_boxed()
+                vehicles::list_in_city(conn, city, before, VEHICLES_PER_PAGE, freshness)
+                    .scope_boxed()
             })
             .await?;
         to_vehicles(rows)

@@ -217,3 +217,49 @@ async fn removing_a_vehicle_is_refused_unless_it_is_ones_own_and_idle() {
         Some("removed")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_city_listing_comes_a_page_at_a_time_newest_first() {
+    let (db, movr) = setup().await;
+    let owner = actor(&movr, City::Boston, "fleet").await;
+    let page_size = usize::try_from(movr_service::VEHICLES_PER_PAGE).expect("small");
+    let mut conn = db.raw_connection().await;
+    exec(
+        &mut conn,
+        &format!(
+            "INSERT INTO vehicles (city, id, type, owner_id, date_added, last_location, color, brand) \
+             SELECT 'boston', gen_random_uuid(), 'bike', '{}', now() - n * INTERVAL '1 minute', \
+                    'Dock ' || n, 'red', 'B' \
+             FROM generate_series(0, {}) AS n",
+            owner.id,
+            page_size + 4
+        ),
+    )
+    .await;
+    db.statements().take();
+    let first = ok(movr.list_vehicles(City::Boston).await, "first page");
+    assert_eq!(db.statements().take().len(), 1, "a page is one statement");
+    assert_eq!(first.len(), page_size);
+    assert_eq!(first[0].last_location.label(), "Dock 0", "newest first");
+    let last = first.last().expect("a full page");
+    let second = ok(
+        movr.vehicles_before(City::Boston, last.id).await,
+        "second page",
+    );
+    let labels: Vec<_> = second
+        .iter()
+        .map(|v| v.last_location.label().to_owned())
+        .collect();
+    let expected: Vec<_> = (page_size..page_size + 5)
+        .map(|n| format!("Dock {n}"))
+        .collect();
+    assert_eq!(labels, expected);
+    // A vehicle of another city is no cursor into Boston's listing.
+    assert!(
+        ok(
+            movr.vehicles_before(City::Boston, carl_scooter()).await,
+            "foreign cursor"
+        )
+        .is_empty()
+    );
+}

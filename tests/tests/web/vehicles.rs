@@ -342,3 +342,40 @@ async fn removing_someone_elses_or_unknown_vehicles_is_refused() {
     }
     assert_eq!(snapshot(&server).await, before);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_listing_pages_link_to_older_vehicles() {
+    let server = TestServer::start().await;
+    let (browser, id) = rider(&server, "ada", "boston").await;
+    count(
+        &server,
+        &format!(
+            "WITH made AS (INSERT INTO vehicles (city, id, type, owner_id, date_added, last_location, color, brand) \
+             SELECT 'boston', gen_random_uuid(), 'bike', '{id}', now() - n * INTERVAL '1 minute', \
+                    'Dock ' || n, 'red', 'B' \
+             FROM generate_series(0, 54) AS n RETURNING 1) \
+             SELECT count(*) AS n FROM made"
+        ),
+    )
+    .await;
+    let first = browser.get("/vehicles").await;
+    first
+        .assert_status(200)
+        .assert_shows("Dock 49")
+        .assert_not_shows("Dock 50");
+    assert_eq!(first.count("data-testid=\"vehicle\""), 50);
+    let older = first.ids_after("href=\"/vehicles?before=");
+    assert_eq!(older.len(), 1, "one link to older vehicles");
+    let second = browser.get(&format!("/vehicles?before={}", older[0])).await;
+    second
+        .assert_status(200)
+        .assert_shows("Dock 50")
+        .assert_shows("Dock 54")
+        .assert_not_shows("Dock 49")
+        .assert_shows("Newest vehicles");
+    assert_eq!(second.count("data-testid=\"vehicle\""), 5);
+    browser
+        .get("/vehicles?before=yesterday")
+        .await
+        .assert_status(404);
+}

@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 
 use movr_core::{NewVehicleForm, ValidationErrors, VehicleId, VehicleType};
-use movr_service::{Conflict, ServiceError};
+use movr_service::{Conflict, ServiceError, VEHICLES_PER_PAGE};
 use poem::http::StatusCode;
-use poem::web::{Html, Path};
+use poem::web::{Html, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::{Deserialize, Serialize};
 use tera::Context;
@@ -17,16 +17,31 @@ use crate::page::Page;
 use crate::session::FlashLevel;
 use crate::views::{CityView, VehicleCard};
 
-/// `GET /vehicles`: the vehicles of the current city.
+/// The listing's query: `?before=<vehicle id>` shows older vehicles.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListingQuery {
+    before: Option<String>,
+}
+
+/// `GET /vehicles[?before=<vehicle>]`: the vehicles of the current city, a
+/// page at a time.
 #[handler]
-pub async fn list(page: Page) -> poem::Result<Response> {
-    let me = page.require_user()?;
-    let vehicles = page
-        .state
-        .movr
-        .list_vehicles(page.city)
-        .await
-        .map_err(PageError::from)?;
+pub async fn list(page: Page, Query(query): Query<ListingQuery>) -> poem::Result<Response> {
+    page.require_user()?;
+    let movr = &page.state.movr;
+    let before = match query.before.as_deref().filter(|id| !id.is_empty()) {
+        Some(id) => Some(parse_id::<VehicleId>(id, "vehicle")?),
+        None => None,
+    };
+    let vehicles = match before {
+        Some(vehicle) => movr.vehicles_before(page.city, vehicle).await,
+        None => movr.list_vehicles(page.city).await,
+    }
+    .map_err(PageError::from)?;
+    let full_page = i64::try_from(vehicles.len()).is_ok_and(|n| n == VEHICLES_PER_PAGE);
+    let older = full_page
+        .then(|| vehicles.last().map(|vehicle| vehicle.id.to_string()))
+        .flatten();
     let maps_key = page
         .state
         .maps_key
@@ -39,7 +54,8 @@ pub async fn list(page: Page) -> poem::Result<Response> {
     let mut context = Context::new();
     context.insert("vehicles", &vehicles);
     context.insert("city", &CityView::from(page.city));
-    context.insert("me", &me.id.to_string());
+    context.insert("older", &older);
+    context.insert("paged", &before.is_some());
     Ok(page
         .render("vehicles.html", "vehicles", context)?
         .into_response())
