@@ -29,7 +29,9 @@ SELECT "vehicles"."city", "vehicles"."id", "vehicles"."type", "vehicles"."owner_
 
 SELECT 1;
 
-SELECT city, id, type AS type_, owner_id, date_added, status, last_location, last_longitude, last_latitude, color, brand FROM vehicles WHERE city = $1 AND status <> 'removed' AND ($2::UUID IS NULL OR (date_added, id) < ( SELECT date_added, id FROM vehicles WHERE city = $1 AND id = $2)) ORDER BY date_added DESC, id DESC LIMIT $3;
+SELECT city, id, type AS type_, owner_id, date_added, status, last_location, last_longitude, last_latitude, color, brand FROM vehicles WHERE city = $1 AND status <> 'removed' AND (date_added, id) < (SELECT date_added, id FROM vehicles WHERE city = $1 AND id = $3) ORDER BY date_added DESC, id DESC LIMIT $2;
+
+SELECT city, id, type AS type_, owner_id, date_added, status, last_location, last_longitude, last_latitude, color, brand FROM vehicles WHERE city = $1 AND status <> 'removed' ORDER BY date_added DESC, id DESC LIMIT $2;
 
 SELECT city, id, vehicle_id, rider_city, rider_id, start_location, start_longitude, start_latitude, end_location, end_longitude, end_latitude, start_time, end_time FROM rides WHERE rider_city = $1 AND rider_id = $2 AND ($3::UUID IS NULL OR (start_time, id) < ( SELECT start_time, id FROM rides WHERE rider_city = $1 AND rider_id = $2 AND id = $3)) ORDER BY start_time DESC, id DESC LIMIT $4;
 
@@ -57,4 +59,4 @@ ALTER DATABASE "movr" ADD REGION IF NOT EXISTS "gcp-us-west1";
 ALTER DATABASE "movr" ADD REGION IF NOT EXISTS "gcp-europe-west1";
 
 -- CockroachDB only: the vehicles page with FOLLOWER_READS=true
-SELECT city, id, type AS type_, owner_id, date_added, status, last_location, last_longitude, last_latitude, color, brand FROM vehicles AS OF SYSTEM TIME follower_read_timestamp() WHERE city = $1 AND status <> 'removed' AND ($2::UUID IS NULL OR (date_added, id) < ( SELECT date_added, id FROM vehicles WHERE city = $1 AND id = $2)) ORDER BY date_added DESC, id DESC LIMIT $3;
+SELECT city, id, type AS type_, owner_id, date_added, status, last_location, last_longitude, last_latitude, color, brand FROM vehicles AS OF SYSTEM TIME follower_read_timestamp() WHERE city = $1 AND status <> 'removed' ORDER BY date_added DESC, id DESC LIMIT $2;

@@ -69,6 +69,9 @@ async fn exercise(movr: &MovR) {
     .expect("valid vehicle");
     let vehicle = movr.add_vehicle(ann, vehicle).await.expect("add vehicle");
     movr.list_vehicles(City::NewYork).await.expect("vehicles");
+    movr.vehicles_before(City::NewYork, vehicle.id)
+        .await
+        .expect("older vehicles");
     movr.owned_vehicles(ann).await.expect("owned");
     movr.vehicle(City::NewYork, vehicle.id)
         .await
@@ -129,7 +132,7 @@ fn render(statements: &BTreeSet<String>) -> String {
         text.push_str(";\n");
     }
     text.push_str("\n-- CockroachDB only: the vehicles page with FOLLOWER_READS=true\n");
-    text.push_str(&list_in_city_sql(Freshness::FollowerRead));
+    text.push_str(&list_in_city_sql(Freshness::FollowerRead, false));
     text.push_str(";\n");
     text
 }

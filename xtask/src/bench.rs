@@ -444,8 +444,7 @@ fn rss_kib(pid: u32, field: &str) -> Result<u64, String> {
 /// The statement the vehicles page sends (see `movr_db::vehicles::list_in_city`).
 const VEHICLES_PAGE_SQL: &str = "SELECT city, id, type AS type_, owner_id, date_added, status, \
     last_location, last_longitude, last_latitude, color, brand FROM vehicles \
-    WHERE city = 'new york' AND status <> 'removed' AND (NULL::UUID IS NULL OR (date_added, id) < ( \
-    SELECT date_added, id FROM vehicles WHERE city = 'new york' AND id = NULL::UUID)) \
+    WHERE city = 'new york' AND status <> 'removed' \
     ORDER BY date_added DESC, id DESC LIMIT 50;\n";
 
 fn pgbench(cluster: &LocalCluster, dir: &Path, options: &BenchOptions) -> Result<f64, String> {
