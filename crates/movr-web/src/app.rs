@@ -9,7 +9,7 @@ use poem::web::cookie::{CookieKey, SameSite};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, post};
 
 use crate::error::PageError;
-use crate::page::{LoginRequired, Page};
+use crate::page::{LoginRequired, PageParts};
 use crate::pages::{account, home, rides, users, vehicles};
 use crate::request_log::{RequestId, RequestLog};
 use crate::state::AppState;
@@ -84,7 +84,8 @@ pub fn app(
 /// human message (a 500 shows only the request id, and its cause goes to
 /// the log), or the login redirect.
 async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
-    let page = Page::of(&req);
+    // Only an error needs the page context; reading the session waits till then.
+    let parts = PageParts::of(&req);
     let request_id = RequestId::of(&req);
     let error = match next.call(req).await {
         Ok(response) => return Ok(response.into_response()),
@@ -105,7 +106,7 @@ async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Respo
             .unwrap_or_else(|| format!("{error:?}"));
         tracing::error!(request_id, %cause, "request failed");
     }
-    let html = page.and_then(|page| page.render_error(status, &message));
+    let html = parts.and_then(|parts| parts.into_page().render_error(status, &message));
     Ok(match html {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, format!("{message} (request {request_id})")).into_response(),

@@ -37,38 +37,64 @@ pub struct Page {
     request_id: String,
 }
 
-impl Page {
-    /// The page context of `req`, which must have passed through the state,
-    /// session and CSRF middlewares (see `app`).
+/// What a page needs from its request, taken cheaply (shared handles and
+/// one header); reading the session waits for [`PageParts::into_page`].
+#[derive(Debug)]
+pub struct PageParts {
+    state: Arc<AppState>,
+    session: Session,
+    csrf_token: CsrfToken,
+    x_city: Option<String>,
+    request_id: String,
+}
+
+impl PageParts {
+    /// The parts of `req`, which must have passed through the state, session
+    /// and CSRF middlewares (see `app`).
     pub fn of(req: &Request) -> Result<Self, PageError> {
         let missing =
             |what: &str| PageError::Internal(format!("{what} missing from the request").into());
-        let state = req
-            .data::<Arc<AppState>>()
-            .ok_or_else(|| missing("application state"))?
-            .clone();
-        let session = req
-            .extensions()
-            .get::<Session>()
-            .ok_or_else(|| missing("session"))?
-            .clone();
-        let csrf_token = req
-            .extensions()
-            .get::<CsrfToken>()
-            .ok_or_else(|| missing("CSRF token"))?
-            .clone();
-        let x_city = req
-            .headers()
-            .get(X_CITY)
-            .and_then(|value| value.to_str().ok());
         Ok(Self {
-            user: session::user(&session),
-            city: session::current_city(&session, x_city, state.region),
-            state,
-            session,
-            csrf_token,
+            state: req
+                .data::<Arc<AppState>>()
+                .ok_or_else(|| missing("application state"))?
+                .clone(),
+            session: req
+                .extensions()
+                .get::<Session>()
+                .ok_or_else(|| missing("session"))?
+                .clone(),
+            csrf_token: req
+                .extensions()
+                .get::<CsrfToken>()
+                .ok_or_else(|| missing("CSRF token"))?
+                .clone(),
+            x_city: req
+                .headers()
+                .get(X_CITY)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
             request_id: RequestId::of(req),
         })
+    }
+
+    /// The page context: the session's user and the current city.
+    pub fn into_page(self) -> Page {
+        Page {
+            user: session::user(&self.session),
+            city: session::current_city(&self.session, self.x_city.as_deref(), self.state.region),
+            state: self.state,
+            session: self.session,
+            csrf_token: self.csrf_token,
+            request_id: self.request_id,
+        }
+    }
+}
+
+impl Page {
+    /// The page context of `req` (see [`PageParts::of`]).
+    pub fn of(req: &Request) -> Result<Self, PageError> {
+        PageParts::of(req).map(PageParts::into_page)
     }
 }
 

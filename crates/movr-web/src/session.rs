@@ -119,8 +119,8 @@ pub fn flash(session: &Session, level: FlashLevel, message: impl Into<String>) {
 
 /// Takes the queued flash messages (they show once).
 pub fn take_flashes(session: &Session) -> Vec<Flash> {
-    let flashes = session.get(FLASHES).unwrap_or_default();
-    if session.get::<serde_json::Value>(FLASHES).is_some() {
+    let flashes: Vec<Flash> = session.get(FLASHES).unwrap_or_default();
+    if !flashes.is_empty() {
         session.remove(FLASHES);
     }
     flashes
