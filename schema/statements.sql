@@ -17,8 +17,6 @@ SELECT "users"."city", "users"."id", "users"."first_name", "users"."last_name", 
 
 SELECT "users"."city", "users"."id", "users"."first_name", "users"."last_name", "users"."email", "users"."username", "users"."password_hash", "users"."is_owner", "users"."active_ride_city", "users"."active_ride_id", "users"."deleted_at" FROM "users" WHERE (("users"."city" = $1) AND ("users"."id" = $2)) LIMIT $3;
 
-SELECT "users"."city", "users"."id", "users"."first_name", "users"."last_name", "users"."email", "users"."username", "users"."password_hash", "users"."is_owner", "users"."active_ride_city", "users"."active_ride_id", "users"."deleted_at" FROM "users" WHERE ((("users"."city" = $1) AND ("users"."id" = $2)) AND ("users"."deleted_at" IS NULL)) LIMIT $3;
-
 SELECT "users"."city", "users"."id", "users"."first_name", "users"."last_name", "users"."email", "users"."username", "users"."password_hash", "users"."is_owner", "users"."active_ride_city", "users"."active_ride_id", "users"."deleted_at" FROM ("usernames" INNER JOIN "users" ON (("users"."city" = "usernames"."user_city") AND ("users"."id" = "usernames"."user_id"))) WHERE (("usernames"."username" = $1) AND ("users"."deleted_at" IS NULL)) LIMIT $2;
 
 SELECT "vehicles"."city", "vehicles"."id", "vehicles"."type", "vehicles"."owner_id", "vehicles"."date_added", "vehicles"."status", "vehicles"."last_location", "vehicles"."last_longitude", "vehicles"."last_latitude", "vehicles"."color", "vehicles"."brand" FROM "vehicles" WHERE ("vehicles"."id" = $1) LIMIT $2;

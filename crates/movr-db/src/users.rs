@@ -122,14 +122,9 @@ pub async fn find(
     city: City,
     id: Uuid,
 ) -> Result<Option<UserRow>, DbError> {
-    Ok(users::table
-        .filter(users::city.eq(city.as_str()))
-        .filter(users::id.eq(id))
-        .filter(users::deleted_at.is_null())
-        .select(UserRow::as_select())
-        .first(conn)
-        .await
-        .optional()?)
+    Ok(find_including_deleted(conn, city, id)
+        .await?
+        .filter(|row| row.deleted_at.is_none()))
 }
 
 /// Any user `id` of `city`, deleted or not (to explain a refusal).
