@@ -4,6 +4,7 @@
 mod bench;
 mod demo;
 mod deploy;
+mod openapi;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,8 @@ commands:
   deploy --dry-run [--out DIR] | deploy [--region R]
                      render and validate the Kubernetes manifests offline, or
                      build, push and roll out MovR to every region (deploy/README.md)
+  openapi [--check]  regenerate crates/movr-web/openapi.json, the JSON API's spec
+                     (--check: fail if the committed file differs instead)
   schema [--check]   regenerate crates/movr-db/src/schema.rs from the migrations
                      (--check: fail if the committed file differs instead)
 ";
@@ -38,6 +41,8 @@ fn main() -> ExitCode {
         ["deploy", rest @ ..] => {
             deploy::DeployOptions::parse(rest).and_then(|options| deploy::run(&options))
         }
+        ["openapi"] => openapi::run(openapi::Mode::Write),
+        ["openapi", "--check"] => openapi::run(openapi::Mode::Check),
         ["schema"] => schema::run(schema::Mode::Write),
         ["schema", "--check"] => schema::run(schema::Mode::Check),
         ["help" | "--help" | "-h"] => {

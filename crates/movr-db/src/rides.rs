@@ -190,6 +190,25 @@ pub async fn find_anywhere(
         .optional()?)
 }
 
+/// One ride of rider (`rider_city`, `rider_id`), wherever it took place
+/// (served by `rides_rider_idx`); `None` when it is not theirs or does not
+/// exist.
+pub async fn find_for_rider(
+    conn: &mut AsyncPgConnection,
+    rider_city: City,
+    rider_id: Uuid,
+    id: Uuid,
+) -> Result<Option<RideRow>, DbError> {
+    Ok(rides::table
+        .filter(rides::rider_city.eq(rider_city.as_str()))
+        .filter(rides::rider_id.eq(rider_id))
+        .filter(rides::id.eq(id))
+        .select(RideRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// The rides of rider (`rider_city`, `rider_id`), newest first, at most
 /// `limit`; with `before`, the ones that come after that ride of theirs (keyset
 /// paging on `(start_time, id)`, which `rides_rider_idx` serves). This is the

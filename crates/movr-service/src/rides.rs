@@ -117,6 +117,33 @@ impl MovR {
         })
     }
 
+    /// One of the actor's rides. Someone else's ride is
+    /// [`ServiceError::Forbidden`]; an unknown id is [`ServiceError::NotFound`].
+    /// One statement when the ride is the actor's.
+    #[tracing::instrument(skip(self))]
+    pub async fn ride(&self, actor: Actor, id: RideId) -> Result<Ride, ServiceError> {
+        let own = self
+            .db
+            .run("ride", |conn| {
+                rides::find_for_rider(conn, actor.city, actor.id.into_uuid(), id.into_uuid())
+                    .scope_boxed()
+            })
+            .await?;
+        if let Some(row) = own {
+            return Ok(Ride::try_from(row)?);
+        }
+        let anyone = self
+            .db
+            .run("ride.diagnose", |conn| {
+                rides::find_anywhere(conn, id.into_uuid()).scope_boxed()
+            })
+            .await?;
+        Err(match anyone {
+            Some(_) => ServiceError::Forbidden(Entity::Ride),
+            None => ServiceError::NotFound(Entity::Ride),
+        })
+    }
+
     /// The actor's newest rides, at most [`RIDES_PER_PAGE`] (an open ride
     /// is the newest). A full page may have older ones: see
     /// [`MovR::rides_before`].

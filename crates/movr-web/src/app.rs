@@ -13,7 +13,7 @@ use crate::page::{LoginRequired, PageParts};
 use crate::pages::{account, home, rides, users, vehicles};
 use crate::request_log::{RequestId, RequestLog};
 use crate::state::AppState;
-use crate::{assets, health, metrics};
+use crate::{api, assets, health, metrics};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "movr-session";
@@ -68,13 +68,15 @@ pub fn app(
                 .http_only(true)
                 .same_site(SameSite::Lax),
         ));
-    // Probes and assets stay outside the session and CSRF layers: no cookie
-    // work for them, and no Set-Cookie on cacheable responses.
+    // Probes, assets and the API stay outside the session and CSRF layers: no
+    // cookie work for them, no Set-Cookie on cacheable responses, and the API
+    // never sees the session.
     Route::new()
         .at("/healthz", get(health::live))
         .at("/readyz", get(health::ready))
         .at("/metrics", get(metrics::metrics))
         .at("/static/*path", get(assets::asset))
+        .nest("/api", api::routes())
         .nest_no_strip("/", pages)
         .data(state)
         .with(RequestLog)

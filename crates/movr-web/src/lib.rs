@@ -6,6 +6,7 @@
 //! Handlers are thin: they read the request, call [`movr_service::MovR`] and
 //! choose a page or a redirect. No SQL and no business rules live here.
 
+pub mod api;
 pub mod app;
 pub mod assets;
 pub mod config;

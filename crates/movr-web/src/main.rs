@@ -38,6 +38,9 @@ enum Command {
         #[arg(long, default_value = "multi-region", value_parser = ["multi-region", "geo-partitioned"])]
         layout: String,
     },
+    /// Print the JSON API's OpenAPI document (what `/api/openapi.json`
+    /// serves; `cargo xtask openapi` commits it).
+    Openapi,
     /// Exit 0 when the server on this machine answers `/healthz` (for
     /// container health checks: the image has no shell or curl).
     Healthcheck,
@@ -58,8 +61,13 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
-    if matches!(command, Command::Healthcheck) {
-        return healthcheck();
+    match command {
+        Command::Healthcheck => return healthcheck(),
+        Command::Openapi => {
+            println!("{}", movr_web::api::spec());
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
     }
     let settings = Settings::from_env().and_then(|settings| {
         // Only serving needs the cookie key; migrating and seeding do not.
@@ -103,7 +111,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     let db = database(&settings);
     match command {
         // Answered in `main`, before the settings are read.
-        Command::Healthcheck => {}
+        Command::Healthcheck | Command::Openapi => {}
         Command::Migrate { layout } => {
             let layout = match layout.as_str() {
                 "geo-partitioned" => Layout::GeoPartitioned,

@@ -339,3 +339,23 @@ async fn history_comes_a_page_at_a_time_newest_first() {
     let carls_ride = ok(movr.rides(carl()).await, "carl's rides")[0].id;
     assert!(ok(movr.rides_before(rider, carls_ride).await, "foreign cursor").is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rider_reads_their_own_ride_and_only_theirs() {
+    let (_db, movr) = setup().await;
+    let rider = actor(&movr, City::Boston, "rider").await;
+    let other = actor(&movr, City::Boston, "other").await;
+    let ride = ok(
+        movr.start_ride(rider, City::NewYork, carl_scooter()).await,
+        "start",
+    );
+    assert_eq!(ok(movr.ride(rider, ride.id).await, "own ride"), ride);
+    assert_err!(
+        movr.ride(other, ride.id).await,
+        ServiceError::Forbidden(Entity::Ride)
+    );
+    assert_err!(
+        movr.ride(rider, RideId::new()).await,
+        ServiceError::NotFound(Entity::Ride)
+    );
+}

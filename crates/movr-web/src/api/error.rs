@@ -1,0 +1,351 @@
+//! The API's one error shape, its statuses, and the middleware that gives
+//! every failure under `/api` that shape (including poem's own: unknown
+//! route, wrong method, unreadable parameter or body, missing token).
+
+use movr_core::ValidationErrors;
+use movr_service::{Conflict, Entity, ServiceError};
+use poem::error::ResponseError;
+use poem::http::{HeaderValue, StatusCode, header};
+use poem::{Endpoint, IntoResponse, Request, Response};
+use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::types::{ToJSON, Type};
+use poem_openapi::{ApiResponse, Enum, Object};
+
+use crate::request_log::RequestId;
+
+/// What went wrong, for programs. Stable: clients may match on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "ErrorCode", rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request does not match the API (unreadable JSON or parameter,
+    /// wrong types, missing fields).
+    BadRequest,
+    /// A field's value is not acceptable; `field` and `errors` say which.
+    InvalidInput,
+    /// No bearer token, or one that is unknown, expired or revoked.
+    Unauthorized,
+    /// Wrong username or password.
+    InvalidCredentials,
+    /// The thing exists but belongs to someone else.
+    Forbidden,
+    /// No such thing (or no such route).
+    NotFound,
+    /// The route exists, but not with this method.
+    MethodNotAllowed,
+    /// The username is taken.
+    UsernameTaken,
+    /// Someone is riding the vehicle.
+    VehicleInUse,
+    /// The rider already has an open ride.
+    AlreadyRiding,
+    /// The ride has ended already.
+    RideAlreadyEnded,
+    /// An account cannot be deleted during its ride.
+    UserIsRiding,
+    /// An account cannot be deleted while one of its vehicles is ridden.
+    OwnVehicleInUse,
+    /// The body is larger than the API accepts.
+    PayloadTooLarge,
+    /// The body is not JSON.
+    UnsupportedMediaType,
+    /// Too many logins at once; retry shortly.
+    Busy,
+    /// The database is unreachable or contended; retry shortly.
+    Unavailable,
+    /// A fault on MovR's side; the `x-request-id` header identifies it.
+    Internal,
+}
+
+/// One field's problem.
+#[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[oai(rename = "FieldError")]
+pub struct FieldError {
+    /// The request field (JSON property or parameter).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// Every API failure has this shape.
+#[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[oai(rename = "Error")]
+pub struct ErrorBody {
+    /// What went wrong, for programs.
+    pub code: ErrorCode,
+    /// What went wrong, for people.
+    pub message: String,
+    /// The field at fault, when there is one (the first, when several are).
+    #[oai(nullable)]
+    pub field: Option<String>,
+    /// Every field at fault (invalid input only; otherwise empty).
+    pub errors: Vec<FieldError>,
+}
+
+/// A failed API request: a status and the error body.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", body.message)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+    /// For the log only: why a 500 happened.
+    cause: Option<String>,
+}
+
+/// Every status an API operation may answer with an [`ErrorBody`], as the
+/// spec lists them.
+const ERROR_STATUSES: [(u16, &str); 10] = [
+    (400, "The request does not match the API."),
+    (401, "No valid bearer token, or wrong credentials."),
+    (403, "Not yours."),
+    (404, "No such thing."),
+    (409, "Conflicts with the current state."),
+    (413, "The body is too large."),
+    (415, "The body is not JSON."),
+    (422, "A field's value is not acceptable."),
+    (500, "A fault on MovR's side."),
+    (503, "Temporarily unavailable; retry shortly."),
+];
+
+impl ApiError {
+    /// An error with a status, a code and a message.
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                code,
+                message: message.into(),
+                field: None,
+                errors: Vec::new(),
+            },
+            cause: None,
+        }
+    }
+
+    /// 422 for input that failed validation, naming every field at fault.
+    pub fn invalid(errors: &ValidationErrors) -> Self {
+        let mut error = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidInput,
+            errors.to_string(),
+        );
+        error.body.field = errors.errors().first().map(|e| e.field.clone());
+        error.body.errors = errors
+            .errors()
+            .iter()
+            .map(|e| FieldError {
+                field: e.field.clone(),
+                message: e.reason.clone(),
+            })
+            .collect();
+        error
+    }
+
+    /// 401 for a missing, unknown, expired or revoked token.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "a valid bearer token is required: POST /api/v1/tokens with a username and password to get one",
+        )
+    }
+
+    /// 404 for an unknown thing.
+    pub fn not_found(entity: Entity) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            format!("that {entity} does not exist"),
+        )
+    }
+
+    /// 403 for someone else's thing.
+    pub fn forbidden(entity: Entity) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            format!("that {entity} is not yours"),
+        )
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The body sent.
+    pub fn body(&self) -> &ErrorBody {
+        &self.body
+    }
+
+    /// A 500 whose cause goes to the log, not to the client.
+    fn internal(cause: String) -> Self {
+        let mut error = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "something went wrong on MovR's side; the x-request-id header identifies it",
+        );
+        error.cause = Some(cause);
+        error
+    }
+
+    /// The same shape for an error raised by poem or poem-openapi (routing,
+    /// extractors, the bearer scheme) rather than by an operation.
+    fn from_poem(error: &poem::Error) -> Self {
+        let status = error.status();
+        let (code, message) = match status.as_u16() {
+            400 => (ErrorCode::BadRequest, clip(error.to_string())),
+            401 => return Self::unauthorized(),
+            404 => (ErrorCode::NotFound, "no such API route".to_owned()),
+            405 => (
+                ErrorCode::MethodNotAllowed,
+                "this route does not take that method".to_owned(),
+            ),
+            411 | 413 => (
+                ErrorCode::PayloadTooLarge,
+                "the body is larger than the API accepts".to_owned(),
+            ),
+            415 => (
+                ErrorCode::UnsupportedMediaType,
+                "send the body as application/json".to_owned(),
+            ),
+            503 => (
+                ErrorCode::Unavailable,
+                "MovR is temporarily unavailable; retry shortly".to_owned(),
+            ),
+            _ if status.is_client_error() => (ErrorCode::BadRequest, clip(error.to_string())),
+            _ => return Self::internal(format!("{error:?}")),
+        };
+        Self::new(status, code, message)
+    }
+}
+
+/// The most characters of a parser's message passed on (it may quote the
+/// client's input back).
+const MAX_MESSAGE_CHARS: usize = 300;
+
+fn clip(message: String) -> String {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((end, _)) => format!("{}…", &message[..end]),
+        None => message,
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Invalid(errors) => Self::invalid(&errors),
+            ServiceError::InvalidCredentials => Self::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::InvalidCredentials,
+                "wrong username or password",
+            ),
+            ServiceError::NotFound(entity) => Self::not_found(entity),
+            ServiceError::Forbidden(entity) => Self::forbidden(entity),
+            ServiceError::Conflict(conflict) => {
+                let code = match conflict {
+                    Conflict::UsernameTaken => ErrorCode::UsernameTaken,
+                    Conflict::VehicleInUse => ErrorCode::VehicleInUse,
+                    Conflict::AlreadyRiding => ErrorCode::AlreadyRiding,
+                    Conflict::RideAlreadyEnded => ErrorCode::RideAlreadyEnded,
+                    Conflict::UserIsRiding => ErrorCode::UserIsRiding,
+                    Conflict::OwnVehicleInUse => ErrorCode::OwnVehicleInUse,
+                };
+                let mut api_error = Self::new(StatusCode::CONFLICT, code, conflict.to_string());
+                if conflict == Conflict::UsernameTaken {
+                    api_error.body.field = Some("username".to_owned());
+                }
+                api_error
+            }
+            ServiceError::Busy => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Busy,
+                error.to_string(),
+            ),
+            ServiceError::Unavailable(_) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Unavailable,
+                "MovR is temporarily unavailable; retry shortly",
+            ),
+            ServiceError::Internal(_) => Self::internal(format!("{error:?}")),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    fn as_response(&self) -> Response {
+        let body = self.body.to_json().unwrap_or_default().to_string();
+        let mut response = Response::builder()
+            .status(self.status)
+            .content_type("application/json; charset=utf-8")
+            .body(body);
+        match self.status {
+            StatusCode::UNAUTHORIZED => {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            StatusCode::SERVICE_UNAVAILABLE => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.as_response()
+    }
+}
+
+/// Lists every error status with the [`ErrorBody`] schema in each
+/// operation's responses.
+impl ApiResponse for ApiError {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: ERROR_STATUSES
+                .iter()
+                .map(|&(status, description)| MetaResponse {
+                    description,
+                    status: Some(status),
+                    status_range: None,
+                    content: vec![MetaMediaType {
+                        content_type: "application/json; charset=utf-8",
+                        schema: ErrorBody::schema_ref(),
+                    }],
+                    headers: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        ErrorBody::register(registry);
+    }
+}
+
+/// Middleware for everything under `/api`: any error becomes an
+/// [`ErrorBody`] with its status, and a 500's cause is logged with the
+/// request id (the client sees only the id).
+pub async fn json_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let request_id = RequestId::of(&req);
+    let error = match next.call(req).await {
+        Ok(response) => return Ok(response.into_response()),
+        Err(error) => error,
+    };
+    let api_error = match error.downcast::<ApiError>() {
+        Ok(api_error) => api_error,
+        Err(other) => ApiError::from_poem(&other),
+    };
+    if let Some(cause) = &api_error.cause {
+        tracing::error!(request_id, %cause, "API request failed");
+    }
+    Ok(api_error.into_response())
+}

@@ -1,0 +1,104 @@
+//! The JSON API for other services (a mobile app, fleet management, an
+//! operator dashboard), under `/api/v1`, with its OpenAPI spec at
+//! `/api/openapi.json` and a browsable copy at `/api/docs`.
+//!
+//! Operations call the same [`movr_service::MovR`] methods as the pages, so
+//! the same rules hold. Callers authenticate with a bearer token
+//! ([`auth::BearerToken`]), never the browser's cookie, so there is no CSRF
+//! surface. Bodies are `movr-core`'s serde shapes ([`model`]); every failure
+//! is one [`error::ErrorBody`].
+
+pub mod auth;
+pub mod error;
+pub mod limits;
+pub mod model;
+
+mod cities;
+mod rides;
+mod tokens;
+mod users;
+mod vehicles;
+
+use poem::{Endpoint, EndpointExt, Response, Route};
+use poem_openapi::payload::Json;
+use poem_openapi::types::{ParseFromJSON, ToJSON};
+use poem_openapi::{ApiResponse, OpenApiService, Tags};
+
+/// Where the operations are mounted.
+pub const BASE_PATH: &str = "/api/v1";
+
+/// The groups operations are listed under in the spec.
+#[derive(Debug, Tags)]
+enum ApiTags {
+    /// The cities MovR serves and the regions serving them.
+    Cities,
+    /// Logging in and out (bearer tokens).
+    Tokens,
+    /// Accounts.
+    Users,
+    /// Vehicles to ride, and one's own.
+    Vehicles,
+    /// Starting, ending and listing rides.
+    Rides,
+}
+
+/// A created resource (201) and its JSON.
+#[derive(Debug, ApiResponse)]
+enum Created<T: ParseFromJSON + ToJSON + Send + Sync> {
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<T>),
+}
+
+/// Done, nothing to return (204).
+#[derive(Debug, ApiResponse)]
+enum Done {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
+type Apis = (
+    cities::CitiesApi,
+    tokens::TokensApi,
+    users::UsersApi,
+    vehicles::VehiclesApi,
+    rides::RidesApi,
+);
+
+fn service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (
+            cities::CitiesApi,
+            tokens::TokensApi,
+            users::UsersApi,
+            vehicles::VehiclesApi,
+            rides::RidesApi,
+        ),
+        "MovR",
+        "1.0.0",
+    )
+    .description(
+        "Vehicle sharing across regions: the cities served, accounts, vehicles and rides. \
+         Log in with POST /tokens and send the token as `Authorization: Bearer <token>`. \
+         Every failure is an `Error` object with a stable `code`.",
+    )
+    .server(BASE_PATH)
+}
+
+/// The OpenAPI document (JSON), as served at `/api/openapi.json` and
+/// committed as `crates/movr-web/openapi.json`.
+pub fn spec() -> String {
+    service().spec()
+}
+
+/// Everything under `/api`: the operations (`/v1`), the spec
+/// (`/openapi.json`) and its docs page (`/docs`, assets built in).
+pub fn routes() -> impl Endpoint<Output = Response> {
+    let service = service();
+    Route::new()
+        .at("/openapi.json", service.spec_endpoint())
+        .nest("/docs", service.swagger_ui())
+        .nest("/v1", service.around(limits::body_limits))
+        .around(error::json_errors)
+}

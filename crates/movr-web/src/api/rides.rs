@@ -1,0 +1,149 @@
+//! Rides: starting one, ending it, reading one, one's history.
+
+use std::sync::Arc;
+
+use geo_types::Point;
+use movr_core::{City, Location, RideId, ValidationErrors, VehicleId};
+use movr_service::RIDES_PER_PAGE;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use uuid::Uuid;
+
+use super::{ApiTags, Created};
+use crate::api::auth::BearerToken;
+use crate::api::error::ApiError;
+use crate::api::model::{CityJson, RideJson};
+use crate::state::AppState;
+
+/// Which vehicle to ride.
+#[derive(Debug, Object)]
+#[oai(rename = "NewRide")]
+pub struct NewRideJson {
+    /// The vehicle's city.
+    pub city: CityJson,
+    /// The vehicle.
+    pub vehicle_id: Uuid,
+}
+
+/// Where the rider leaves the vehicle.
+#[derive(Debug, Object)]
+#[oai(rename = "RideEnd")]
+pub struct RideEndJson {
+    /// The place (1–200 characters).
+    pub location: String,
+    /// Its longitude; give it with `latitude` or not at all.
+    pub longitude: Option<f64>,
+    /// Its latitude; give it with `longitude` or not at all.
+    pub latitude: Option<f64>,
+}
+
+impl RideEndJson {
+    fn location(&self) -> Result<Location, ApiError> {
+        let point = match (self.longitude, self.latitude) {
+            (Some(lon), Some(lat)) => Some(Point::new(lon, lat)),
+            (None, None) => None,
+            _ => {
+                return Err(ApiError::invalid(&ValidationErrors::single(
+                    Location::FIELD,
+                    "give both longitude and latitude, or neither",
+                )));
+            }
+        };
+        Location::new(&self.location, point)
+            .map_err(|error| ApiError::invalid(&ValidationErrors(vec![error])))
+    }
+}
+
+/// A page of the caller's rides, newest first.
+#[derive(Debug, Object)]
+#[oai(rename = "RidePage")]
+pub struct RidePage {
+    /// Up to 25 rides; an open ride is the newest.
+    pub rides: Vec<RideJson>,
+    /// For the next page, pass this as `before`; null on the last page.
+    #[oai(nullable)]
+    pub next_before: Option<Uuid>,
+}
+
+/// `/rides…`.
+#[derive(Debug)]
+pub struct RidesApi;
+
+#[OpenApi(tag = "ApiTags::Rides")]
+impl RidesApi {
+    /// Starts a ride on an available vehicle, where it is parked. One open
+    /// ride per rider and per vehicle.
+    #[oai(path = "/rides", method = "post", operation_id = "start_ride")]
+    async fn start(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: BearerToken,
+        ride: Json<NewRideJson>,
+    ) -> Result<Created<RideJson>, ApiError> {
+        let ride = state
+            .movr
+            .start_ride(
+                auth.0.actor,
+                City::from(ride.city),
+                VehicleId::from(ride.vehicle_id),
+            )
+            .await?;
+        Ok(Created::Created(Json(ride.into())))
+    }
+
+    /// Ends the caller's open ride; the vehicle is available again where it
+    /// was left.
+    #[oai(path = "/rides/:id/end", method = "post", operation_id = "end_ride")]
+    async fn end(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: BearerToken,
+        id: Path<Uuid>,
+        end: Json<RideEndJson>,
+    ) -> Result<Json<RideJson>, ApiError> {
+        let location = end.location()?;
+        let ride = state
+            .movr
+            .end_ride(auth.0.actor, RideId::from(id.0), location)
+            .await?;
+        Ok(Json(ride.into()))
+    }
+
+    /// One of the caller's rides.
+    #[oai(path = "/rides/:id", method = "get", operation_id = "get_ride")]
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: BearerToken,
+        id: Path<Uuid>,
+    ) -> Result<Json<RideJson>, ApiError> {
+        let ride = state.movr.ride(auth.0.actor, RideId::from(id.0)).await?;
+        Ok(Json(ride.into()))
+    }
+
+    /// The caller's rides in every city, newest first, 25 at a time.
+    #[oai(path = "/rides", method = "get", operation_id = "list_rides")]
+    async fn list(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: BearerToken,
+        /// The `next_before` of the previous page.
+        before: Query<Option<Uuid>>,
+    ) -> Result<Json<RidePage>, ApiError> {
+        let actor = auth.0.actor;
+        let rides = match before.0 {
+            Some(id) => state.movr.rides_before(actor, RideId::from(id)).await?,
+            None => state.movr.rides(actor).await?,
+        };
+        let full = i64::try_from(rides.len()).is_ok_and(|n| n == RIDES_PER_PAGE);
+        let next_before = full
+            .then(|| rides.last().map(|r| r.id.into_uuid()))
+            .flatten();
+        Ok(Json(RidePage {
+            rides: rides.into_iter().map(RideJson::from).collect(),
+            next_before,
+        }))
+    }
+}

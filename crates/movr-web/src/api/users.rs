@@ -1,0 +1,81 @@
+//! Accounts: signing up, one's own account, deleting it.
+
+use std::sync::Arc;
+
+use movr_core::NewUserForm;
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::{ApiTags, Created, Done};
+use crate::api::auth::BearerToken;
+use crate::api::error::ApiError;
+use crate::api::model::UserJson;
+use crate::state::AppState;
+
+/// A sign-up, as `movr-core`'s `NewUserForm`: every field is checked and
+/// every problem reported at once (422).
+#[derive(Debug, Object)]
+#[oai(rename = "NewUser", remote = "NewUserForm")]
+pub struct NewUserJson {
+    /// Home city, by key ("new york") or name ("New York").
+    pub city: String,
+    /// First name (1–100 characters).
+    pub first_name: String,
+    /// Last name (1–100 characters).
+    pub last_name: String,
+    /// Email address.
+    pub email: String,
+    /// Login name: 3–32 letters, digits, `_`, `-` or `.`; unique.
+    pub username: String,
+    /// Password: 8–128 characters.
+    #[oai(write_only)]
+    pub password: String,
+}
+
+/// `/users`.
+#[derive(Debug)]
+pub struct UsersApi;
+
+#[OpenApi(tag = "ApiTags::Users")]
+impl UsersApi {
+    /// Signs up. Log in with `POST /tokens` afterwards.
+    #[oai(path = "/users", method = "post", operation_id = "register")]
+    async fn register(
+        &self,
+        state: Data<&Arc<AppState>>,
+        form: Json<NewUserJson>,
+    ) -> Result<Created<UserJson>, ApiError> {
+        let form: NewUserForm = form.0.into();
+        let new_user = form
+            .validate()
+            .map_err(|errors| ApiError::invalid(&errors))?;
+        let user = state.movr.register(new_user).await?;
+        Ok(Created::Created(Json(user.into())))
+    }
+
+    /// The caller's account.
+    #[oai(path = "/users/me", method = "get", operation_id = "get_me")]
+    async fn me(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: BearerToken,
+    ) -> Result<Json<UserJson>, ApiError> {
+        let actor = auth.0.actor;
+        let user = state.movr.user(actor.city, actor.id).await?;
+        Ok(Json(user.into()))
+    }
+
+    /// Deletes the caller's account (and with it their tokens and
+    /// vehicles). Refused during a ride on it or on one of their vehicles.
+    #[oai(path = "/users/me", method = "delete", operation_id = "delete_me")]
+    async fn delete_me(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: BearerToken,
+    ) -> Result<Done, ApiError> {
+        let actor = auth.0.actor;
+        state.movr.remove_user(actor, actor.id).await?;
+        Ok(Done::Done)
+    }
+}

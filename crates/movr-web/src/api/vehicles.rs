@@ -1,0 +1,152 @@
+//! Vehicles: a city's listing a page at a time, one vehicle, adding one's
+//! own, removing it.
+
+use std::sync::Arc;
+
+use movr_core::{City, NewVehicleForm, VehicleId};
+use movr_service::{Entity, VEHICLES_PER_PAGE};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use uuid::Uuid;
+
+use super::{ApiTags, Created, Done};
+use crate::api::auth::BearerToken;
+use crate::api::error::ApiError;
+use crate::api::model::{CityJson, VehicleJson};
+use crate::state::AppState;
+
+/// A new vehicle, as `movr-core`'s `NewVehicleForm`; it is listed in the
+/// owner's city. Every field is checked and every problem reported at once
+/// (422).
+#[derive(Debug, Object)]
+#[oai(rename = "NewVehicle", remote = "NewVehicleForm")]
+pub struct NewVehicleJson {
+    /// "bike", "scooter" or "skateboard" (any case).
+    #[oai(rename = "type")]
+    pub vehicle_type: String,
+    /// Its color (1–50 characters).
+    pub color: String,
+    /// Its brand (1–50 characters).
+    pub brand: String,
+    /// Where it is parked (1–200 characters).
+    pub location: String,
+    /// Longitude of where it is parked; give it with `latitude` or not at all.
+    pub longitude: Option<f64>,
+    /// Latitude of where it is parked; give it with `longitude` or not at all.
+    pub latitude: Option<f64>,
+}
+
+/// A page of a city's vehicles, newest first.
+#[derive(Debug, Object)]
+#[oai(rename = "VehiclePage")]
+pub struct VehiclePage {
+    /// Up to 50 vehicles.
+    pub vehicles: Vec<VehicleJson>,
+    /// For the next page, pass this as `before`; null on the last page.
+    #[oai(nullable)]
+    pub next_before: Option<Uuid>,
+}
+
+/// `/cities/{city}/vehicles…`, `/vehicles`.
+#[derive(Debug)]
+pub struct VehiclesApi;
+
+#[OpenApi(tag = "ApiTags::Vehicles")]
+impl VehiclesApi {
+    /// The vehicles of a city that are not removed, newest first, 50 at a
+    /// time.
+    #[oai(
+        path = "/cities/:city/vehicles",
+        method = "get",
+        operation_id = "list_vehicles"
+    )]
+    async fn list(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: BearerToken,
+        city: Path<CityJson>,
+        /// The `next_before` of the previous page.
+        before: Query<Option<Uuid>>,
+    ) -> Result<Json<VehiclePage>, ApiError> {
+        let city = City::from(city.0);
+        let vehicles = match before.0 {
+            Some(id) => {
+                state
+                    .movr
+                    .vehicles_before(city, VehicleId::from(id))
+                    .await?
+            }
+            None => state.movr.list_vehicles(city).await?,
+        };
+        let full = i64::try_from(vehicles.len()).is_ok_and(|n| n == VEHICLES_PER_PAGE);
+        let next_before = full
+            .then(|| vehicles.last().map(|v| v.id.into_uuid()))
+            .flatten();
+        Ok(Json(VehiclePage {
+            vehicles: vehicles.into_iter().map(VehicleJson::from).collect(),
+            next_before,
+        }))
+    }
+
+    /// One vehicle (a removed one too: its status says so).
+    #[oai(
+        path = "/cities/:city/vehicles/:id",
+        method = "get",
+        operation_id = "get_vehicle"
+    )]
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: BearerToken,
+        city: Path<CityJson>,
+        id: Path<Uuid>,
+    ) -> Result<Json<VehicleJson>, ApiError> {
+        let vehicle = state
+            .movr
+            .vehicle(city.0.into(), VehicleId::from(id.0))
+            .await?;
+        Ok(Json(vehicle.into()))
+    }
+
+    /// Lists a vehicle of the caller's, in the caller's city.
+    #[oai(path = "/vehicles", method = "post", operation_id = "add_vehicle")]
+    async fn add(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: BearerToken,
+        form: Json<NewVehicleJson>,
+    ) -> Result<Created<VehicleJson>, ApiError> {
+        let form: NewVehicleForm = form.0.into();
+        let new_vehicle = form
+            .validate()
+            .map_err(|errors| ApiError::invalid(&errors))?;
+        let vehicle = state.movr.add_vehicle(auth.0.actor, new_vehicle).await?;
+        Ok(Created::Created(Json(vehicle.into())))
+    }
+
+    /// Removes one of the caller's vehicles (refused while it is ridden).
+    #[oai(
+        path = "/cities/:city/vehicles/:id",
+        method = "delete",
+        operation_id = "remove_vehicle"
+    )]
+    async fn remove(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: BearerToken,
+        city: Path<CityJson>,
+        id: Path<Uuid>,
+    ) -> Result<Done, ApiError> {
+        let (actor, city, id) = (auth.0.actor, City::from(city.0), VehicleId::from(id.0));
+        if city != actor.city {
+            // Owners' vehicles are in their own city: this one is not theirs,
+            // if it exists at all.
+            state.movr.vehicle(city, id).await?;
+            return Err(ApiError::forbidden(Entity::Vehicle));
+        }
+        state.movr.remove_vehicle(actor, id).await?;
+        Ok(Done::Done)
+    }
+}
