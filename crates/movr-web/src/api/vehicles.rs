@@ -90,7 +90,7 @@ impl VehiclesApi {
         }))
     }
 
-    /// One vehicle (a removed one too: its status says so).
+    /// One vehicle (a removed one is not found).
     #[oai(
         path = "/cities/:city/vehicles/:id",
         method = "get",

@@ -1,0 +1,107 @@
+//! Cities and regions, and paging through vehicles and rides.
+
+use movr_core::City;
+use serde_json::{Value, json};
+
+use crate::support::{Api, new_vehicle};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cities_and_their_regions_need_no_token() {
+    let api = Api::start().await;
+    let cities: Vec<Value> = api.get("/cities", None).await.json();
+    assert_eq!(cities.len(), City::ALL.len());
+    for (info, city) in cities.iter().zip(City::ALL) {
+        assert_eq!(info["city"], city.as_str());
+        assert_eq!(info["name"], city.display_name());
+        assert_eq!(info["region"], city.region().as_str());
+    }
+    let dc: Value = api.get("/cities/washington%20dc", None).await.json();
+    assert_eq!(dc["region"], "gcp-us-east1");
+    let regions: Vec<Value> = api.get("/regions", None).await.json();
+    assert_eq!(regions[2]["region"], "gcp-europe-west1");
+    assert_eq!(regions[2]["cities"], json!(["amsterdam", "paris", "rome"]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vehicles_come_fifty_a_page_newest_first() {
+    let api = Api::start().await;
+    let (_, token) = api.rider(City::Boston, "fleet").await;
+    let mut added = Vec::new();
+    for n in 0..53 {
+        let vehicle: Value = api
+            .post("/vehicles", Some(&token), new_vehicle(&format!("Dock {n}")))
+            .await
+            .json();
+        added.push(vehicle["id"].as_str().unwrap().to_owned());
+    }
+    added.reverse();
+    let first: Value = api
+        .get("/cities/boston/vehicles", Some(&token))
+        .await
+        .json();
+    let ids = |page: &Value| -> Vec<String> {
+        page["vehicles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&first), added[..50]);
+    assert_eq!(first["next_before"], added[49].as_str());
+    let next = format!(
+        "/cities/boston/vehicles?before={}",
+        first["next_before"].as_str().unwrap()
+    );
+    let second: Value = api.get(&next, Some(&token)).await.json();
+    assert_eq!(ids(&second), added[50..]);
+    assert!(second["next_before"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rides_come_twenty_five_a_page_newest_first() {
+    let api = Api::start().await;
+    let (_, owner) = api.rider(City::Paris, "owner").await;
+    let (_, rider) = api.rider(City::Rome, "rider").await;
+    let bike: Value = api
+        .post("/vehicles", Some(&owner), new_vehicle("Louvre"))
+        .await
+        .json();
+    let mut rides = Vec::new();
+    for _ in 0..27 {
+        let ride: Value = api
+            .post(
+                "/rides",
+                Some(&rider),
+                json!({"city": "paris", "vehicle_id": bike["id"]}),
+            )
+            .await
+            .json();
+        let id = ride["id"].as_str().unwrap().to_owned();
+        let end = json!({"location": "Orsay"});
+        assert_eq!(
+            api.post(&format!("/rides/{id}/end"), Some(&rider), end)
+                .await
+                .status,
+            200
+        );
+        rides.push(id);
+    }
+    rides.reverse();
+    let ids = |page: &Value| -> Vec<String> {
+        page["rides"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first: Value = api.get("/rides", Some(&rider)).await.json();
+    assert_eq!(ids(&first), rides[..25]);
+    let next = format!("/rides?before={}", first["next_before"].as_str().unwrap());
+    let second: Value = api.get(&next, Some(&rider)).await.json();
+    assert_eq!(ids(&second), rides[25..]);
+    assert!(second["next_before"].is_null());
+    let owner_rides: Value = api.get("/rides", Some(&owner)).await.json();
+    assert_eq!(owner_rides["rides"], json!([]), "only one's own rides");
+}
