@@ -57,8 +57,15 @@
 //! assert_eq!(errors.to_string(), "email: must contain exactly one '@'");
 //! # Ok::<(), movr_core::ValidationErrors>(())
 //! ```
-
+//!
 //! # From another service
+//!
+//! MovR's JSON API (`/api/v1` of every MovR server; its OpenAPI document is
+//! served at `/api/openapi.json` and committed as `crates/movr-web/openapi.json`)
+//! sends users, vehicles, rides, cities and regions in exactly these types'
+//! serde shapes. A service that depends on this crate deserializes the
+//! responses directly, e.g. a page from `GET /api/v1/cities/{city}/vehicles`
+//! is `{"vehicles": [Vehicle, ...], "next_before": VehicleId or null}`.
 //!
 //! A fleet-management service that receives MovR's vehicles as JSON reads
 //! them straight into these types, with every value checked on the way in:
