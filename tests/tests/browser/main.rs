@@ -11,5 +11,6 @@
 
 #![allow(missing_docs, reason = "test binary")]
 
+mod api_docs;
 mod driver;
 mod journey;
