@@ -78,6 +78,7 @@ pub fn app(
         .at("/static/*path", get(assets::asset))
         .nest("/api", api::routes())
         .nest_no_strip("/", pages)
+        .around(api::error::json_errors)
         .data(state)
         .with(RequestLog)
         .map_to_response()

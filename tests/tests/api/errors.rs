@@ -263,3 +263,47 @@ async fn invalid_vehicles_and_ride_ends_name_their_fields() {
         .json();
     assert!(still_open["end_time"].is_null(), "nothing was changed");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn odd_requests_get_the_error_shape_and_never_a_500() {
+    let api = Api::start().await;
+    let (_, token) = api.rider(City::Boston, "prober").await;
+    let odd_paths = [
+        "/cities/%FF/vehicles",
+        "/cities/%00",
+        "/cities/boston/vehicles/%20",
+        "/rides?before=",
+        "/rides?before=00000000-0000-0000-0000-000000000000&before=1",
+        "/rides/00000000-0000-0000-0000-000000000000",
+        "/cities/boston/vehicles?before=00000000-0000-0000-0000-000000000000",
+        "//rides",
+        "/rides/",
+    ];
+    for path in odd_paths {
+        let reply = api.get(path, Some(&token)).await;
+        assert!(reply.status < 500, "{path}: {}", reply.status);
+        if reply.status >= 400 {
+            assert!(
+                reply.body.starts_with('{'),
+                "{path}: {} {}",
+                reply.status,
+                reply.body
+            );
+            let code = serde_json::from_str::<Value>(&reply.body).unwrap()["code"].clone();
+            reply.error(reply.status, code.as_str().unwrap());
+        }
+    }
+    for header in [
+        "Bearer",
+        "Bearer ",
+        "Basic YTpi",
+        "Bearer \u{e9}t\u{e9}",
+        "bearer x y",
+    ] {
+        let request = api
+            .client()
+            .get(api.url("/users/me"))
+            .header(reqwest::header::AUTHORIZATION, header.as_bytes());
+        api.raw(request).await.error(401, "unauthorized");
+    }
+}

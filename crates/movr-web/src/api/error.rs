@@ -331,10 +331,15 @@ impl ApiResponse for ApiError {
     }
 }
 
-/// Middleware for everything under `/api`: any error becomes an
+/// Middleware for the whole app: under `/api/`, any error becomes an
 /// [`ErrorBody`] with its status, and a 500's cause is logged with the
-/// request id (the client sees only the id).
+/// request id (the client sees only the id). It wraps the app's outer
+/// router, because that router can refuse an `/api/` path itself (e.g. one
+/// with percent-encoded bytes that are not UTF-8) before the API sees it.
 pub async fn json_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    if !req.uri().path().starts_with("/api/") {
+        return next.call(req).await.map(IntoResponse::into_response);
+    }
     let request_id = RequestId::of(&req);
     let error = match next.call(req).await {
         Ok(response) => return Ok(response.into_response()),

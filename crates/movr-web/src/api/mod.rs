@@ -93,12 +93,12 @@ pub fn spec() -> String {
 }
 
 /// Everything under `/api`: the operations (`/v1`), the spec
-/// (`/openapi.json`) and its docs page (`/docs`, assets built in).
+/// (`/openapi.json`) and its docs page (`/docs`, assets built in). Errors
+/// get their JSON shape from [`error::json_errors`], around the whole app.
 pub fn routes() -> impl Endpoint<Output = Response> {
     let service = service();
     Route::new()
         .at("/openapi.json", service.spec_endpoint())
         .nest("/docs", service.swagger_ui())
         .nest("/v1", service.around(limits::body_limits))
-        .around(error::json_errors)
 }
