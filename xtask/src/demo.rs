@@ -181,7 +181,7 @@ const REGIONS: [(&str, &str); 3] = [
 ];
 
 /// 32 random bytes, hex-encoded, from the kernel.
-fn random_key() -> Result<String, String> {
+pub(crate) fn random_key() -> Result<String, String> {
     use std::io::Read;
     let mut bytes = [0_u8; 32];
     std::fs::File::open("/dev/urandom")
@@ -209,7 +209,7 @@ pub(crate) fn build_movr(release: bool) -> Result<PathBuf, String> {
         .join("movr"))
 }
 
-fn run_status(what: &str, mut command: Command) -> Result<ExitStatus, String> {
+pub(crate) fn run_status(what: &str, mut command: Command) -> Result<ExitStatus, String> {
     let status = command
         .status()
         .map_err(|e| format!("cannot run {what}: {e}"))?;
@@ -220,7 +220,7 @@ fn run_status(what: &str, mut command: Command) -> Result<ExitStatus, String> {
     }
 }
 
-fn run_step(name: &str, command: Command) -> Result<(), String> {
+pub(crate) fn run_step(name: &str, command: Command) -> Result<(), String> {
     run_status(&format!("movr {name}"), command).map(drop)
 }
 

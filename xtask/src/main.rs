@@ -1,6 +1,7 @@
 //! `cargo xtask`: maintainer chores, one subcommand each. No product logic
 //! lives here.
 
+mod api_fuzz;
 mod bench;
 mod demo;
 mod deploy;
@@ -14,6 +15,10 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
+  api-fuzz [--port N] [--max-examples N] [--max-time S] [--seed N] [-- ARGS]
+                     fuzz the JSON API from its OpenAPI spec with schemathesis
+                     (pip install schemathesis) against a seeded private database;
+                     ARGS go to every `schemathesis run`
   bench [--duration S] [--connections N] [--port N]
                      load-test the optimized app with wrk (needs wrk, curl)
   demo [--port N] [--release] [--regions]
@@ -32,6 +37,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
+        ["api-fuzz", rest @ ..] => {
+            api_fuzz::ApiFuzzOptions::parse(rest).and_then(|options| api_fuzz::run(&options))
+        }
         ["bench", rest @ ..] => {
             bench::BenchOptions::parse(rest).and_then(|options| bench::run(&options))
         }

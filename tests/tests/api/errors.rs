@@ -67,7 +67,19 @@ async fn bodies_not_matching_the_schema_are_bad_requests() {
     missing.as_object_mut().unwrap().remove("password");
     let mut wrong_type = sign_up(City::Boston, "someone");
     wrong_type["city"] = json!(["boston"]);
-    for body in [missing, wrong_type, json!([]), json!("text"), json!(null)] {
+    let mut not_text = sign_up(City::Boston, "someone");
+    not_text["last_name"] = json!(false);
+    let mut number = sign_up(City::Boston, "someone");
+    number["password"] = json!(12345678);
+    for body in [
+        missing,
+        wrong_type,
+        not_text,
+        number,
+        json!([]),
+        json!("text"),
+        json!(null),
+    ] {
         api.post("/users", None, body)
             .await
             .error(400, "bad_request");
@@ -110,9 +122,12 @@ async fn unknown_ids_cities_and_routes() {
     api.get("/no/such/route", token)
         .await
         .error(404, "not_found");
-    api.call(reqwest::Method::PUT, "/users/me", token, None)
-        .await
-        .error(405, "method_not_allowed");
+    let wrong_method = api
+        .call(reqwest::Method::PUT, "/users/me", token, None)
+        .await;
+    wrong_method.error(405, "method_not_allowed");
+    let allow = wrong_method.headers.get(reqwest::header::ALLOW).unwrap();
+    assert_eq!(allow, "GET, DELETE, HEAD");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -19,10 +19,12 @@ mod tokens;
 mod users;
 mod vehicles;
 
+use std::sync::Arc;
+
 use poem::{Endpoint, EndpointExt, Response, Route};
 use poem_openapi::payload::Json;
 use poem_openapi::types::{ParseFromJSON, ToJSON};
-use poem_openapi::{ApiResponse, OpenApiService, Tags};
+use poem_openapi::{ApiResponse, OpenApi, OpenApiService, Tags};
 
 /// Where the operations are mounted.
 pub const BASE_PATH: &str = "/api/v1";
@@ -97,8 +99,14 @@ pub fn spec() -> String {
 /// get their JSON shape from [`error::json_errors`], around the whole app.
 pub fn routes() -> impl Endpoint<Output = Response> {
     let service = service();
+    let allowed = Arc::new(error::AllowedMethods::of(&Apis::meta()));
     Route::new()
         .at("/openapi.json", service.spec_endpoint())
         .nest("/docs", service.swagger_ui())
-        .nest("/v1", service.around(limits::body_limits))
+        .nest(
+            "/v1",
+            service
+                .around(limits::body_limits)
+                .around(move |next, req| error::allow_header(next, req, allowed.clone())),
+        )
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{ApiTags, Created};
 use crate::api::auth::BearerToken;
 use crate::api::error::ApiError;
-use crate::api::model::{CityJson, RideJson};
+use crate::api::model::{CityJson, RideJson, Text};
 use crate::state::AppState;
 
 /// Which vehicle to ride.
@@ -32,7 +32,7 @@ pub struct NewRideJson {
 #[oai(rename = "RideEnd")]
 pub struct RideEndJson {
     /// The place (1–200 characters).
-    pub location: String,
+    pub location: Text,
     /// Its longitude; give it with `latitude` or not at all.
     pub longitude: Option<f64>,
     /// Its latitude; give it with `longitude` or not at all.
@@ -51,7 +51,7 @@ impl RideEndJson {
                 )));
             }
         };
-        Location::new(&self.location, point)
+        Location::new(&self.location.0, point)
             .map_err(|error| ApiError::invalid(&ValidationErrors(vec![error])))
     }
 }

@@ -9,7 +9,7 @@ use poem_openapi::{Object, OpenApi};
 use super::{ApiTags, Created, Done};
 use crate::api::auth::BearerToken;
 use crate::api::error::ApiError;
-use crate::api::model::Timestamp;
+use crate::api::model::{Text, Timestamp};
 use crate::state::AppState;
 
 /// A username and password.
@@ -17,10 +17,10 @@ use crate::state::AppState;
 #[oai(rename = "Login")]
 pub struct LoginJson {
     /// The login name (any case).
-    pub username: String,
+    pub username: Text,
     /// The password.
     #[oai(write_only)]
-    pub password: String,
+    pub password: Text,
 }
 
 /// A bearer token: send it as `Authorization: Bearer <token>`.
@@ -48,7 +48,7 @@ impl TokensApi {
     ) -> Result<Created<TokenJson>, ApiError> {
         let token = state
             .movr
-            .issue_token(&login.username, &login.password)
+            .issue_token(&login.username.0, &login.password.0)
             .await?;
         Ok(Created::Created(Json(token.into())))
     }

@@ -10,7 +10,7 @@ use poem_openapi::{Object, OpenApi};
 use super::{ApiTags, Created, Done};
 use crate::api::auth::BearerToken;
 use crate::api::error::ApiError;
-use crate::api::model::UserJson;
+use crate::api::model::{Text, UserJson};
 use crate::state::AppState;
 
 /// A sign-up, as `movr-core`'s `NewUserForm`: every field is checked and
@@ -19,18 +19,18 @@ use crate::state::AppState;
 #[oai(rename = "NewUser", remote = "NewUserForm")]
 pub struct NewUserJson {
     /// Home city, by key ("new york") or name ("New York").
-    pub city: String,
+    pub city: Text,
     /// First name (1–100 characters).
-    pub first_name: String,
+    pub first_name: Text,
     /// Last name (1–100 characters).
-    pub last_name: String,
+    pub last_name: Text,
     /// Email address.
-    pub email: String,
+    pub email: Text,
     /// Login name: 3–32 letters, digits, `_`, `-` or `.`; unique.
-    pub username: String,
+    pub username: Text,
     /// Password: 8–128 characters.
     #[oai(write_only)]
-    pub password: String,
+    pub password: Text,
 }
 
 /// `/users`.

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{ApiTags, Created, Done};
 use crate::api::auth::BearerToken;
 use crate::api::error::ApiError;
-use crate::api::model::{CityJson, VehicleJson};
+use crate::api::model::{CityJson, Text, VehicleJson};
 use crate::state::AppState;
 
 /// A new vehicle, as `movr-core`'s `NewVehicleForm`; it is listed in the
@@ -25,13 +25,13 @@ use crate::state::AppState;
 pub struct NewVehicleJson {
     /// "bike", "scooter" or "skateboard" (any case).
     #[oai(rename = "type")]
-    pub vehicle_type: String,
+    pub vehicle_type: Text,
     /// Its color (1–50 characters).
-    pub color: String,
+    pub color: Text,
     /// Its brand (1–50 characters).
-    pub brand: String,
+    pub brand: Text,
     /// Where it is parked (1–200 characters).
-    pub location: String,
+    pub location: Text,
     /// Longitude of where it is parked; give it with `latitude` or not at all.
     pub longitude: Option<f64>,
     /// Latitude of where it is parked; give it with `longitude` or not at all.
