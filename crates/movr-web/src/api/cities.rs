@@ -6,7 +6,7 @@ use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 
 use super::ApiTags;
-use crate::api::error::ApiError;
+use crate::api::error::{CityLookup, Failure};
 use crate::api::model::{CityInfo, CityJson, RegionInfo};
 
 /// `/regions`, `/cities`, `/cities/{city}`.
@@ -28,10 +28,8 @@ impl CitiesApi {
     }
 
     /// One city and the region serving it.
-    // The `ApiError` lists the error statuses in the spec: a key outside
-    // the enum is a 400 (poem-openapi's, before this runs).
     #[oai(path = "/cities/:city", method = "get", operation_id = "get_city")]
-    async fn city(&self, city: Path<CityJson>) -> Result<Json<CityInfo>, ApiError> {
+    async fn city(&self, city: Path<CityJson>) -> Result<Json<CityInfo>, Failure<CityLookup>> {
         Ok(Json(CityInfo::from(City::from(city.0))))
     }
 }

@@ -3,14 +3,17 @@
 //! route, wrong method, unreadable parameter or body, missing token), and
 //! a 405 its `Allow` header.
 
+use std::marker::PhantomData;
+use std::sync::Arc;
+
 use movr_core::ValidationErrors;
 use movr_service::{Conflict, Entity, ServiceError};
 use poem::error::ResponseError;
-use std::sync::Arc;
-
 use poem::http::{HeaderValue, Method, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
-use poem_openapi::registry::{MetaApi, MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::registry::{
+    MetaApi, MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry,
+};
 use poem_openapi::types::{ToJSON, Type};
 use poem_openapi::{ApiResponse, Enum, Object};
 
@@ -308,13 +311,100 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Lists every error status with the [`ErrorBody`] schema in each
-/// operation's responses.
-impl ApiResponse for ApiError {
+/// An [`ApiError`] from an operation whose spec lists the error statuses of
+/// `D` (and only those: the fuzzing in CI fails on any other).
+#[derive(Debug)]
+pub struct Failure<D> {
+    error: ApiError,
+    documented: PhantomData<D>,
+}
+
+/// The error statuses an operation documents.
+pub trait Documented: Send + Sync + 'static {
+    /// The statuses, from [`ERROR_STATUSES`].
+    const STATUSES: &'static [u16];
+}
+
+/// Declares a [`Documented`] set of statuses.
+macro_rules! documented {
+    ($($(#[$doc:meta])* $name:ident: [$($status:literal),*];)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name;
+
+        impl Documented for $name {
+            const STATUSES: &'static [u16] = &[$($status),*];
+        }
+    )*};
+}
+
+documented! {
+    /// A path parameter only.
+    CityLookup: [400];
+    /// Signing up.
+    SignUp: [400, 409, 413, 415, 422, 500, 503];
+    /// Logging in.
+    LogIn: [400, 401, 413, 415, 500, 503];
+    /// Needs a token, nothing else.
+    Authenticated: [401, 500, 503];
+    /// Deleting one's account.
+    DeleteAccount: [401, 409, 500, 503];
+    /// A page of a listing.
+    Listing: [400, 401, 500, 503];
+    /// One vehicle.
+    VehicleLookup: [400, 401, 404, 500, 503];
+    /// Listing a vehicle (404: the account vanished meanwhile).
+    AddVehicle: [400, 401, 404, 413, 415, 422, 500, 503];
+    /// Removing a vehicle.
+    RemoveVehicle: [400, 401, 403, 404, 409, 500, 503];
+    /// Starting a ride.
+    StartRide: [400, 401, 404, 409, 413, 415, 500, 503];
+    /// Ending a ride.
+    EndRide: [400, 401, 403, 404, 409, 413, 415, 422, 500, 503];
+    /// One ride.
+    RideLookup: [400, 401, 403, 404, 500, 503];
+}
+
+impl<D> From<ApiError> for Failure<D> {
+    fn from(error: ApiError) -> Self {
+        Self {
+            error,
+            documented: PhantomData,
+        }
+    }
+}
+
+impl<D> From<ServiceError> for Failure<D> {
+    fn from(error: ServiceError) -> Self {
+        ApiError::from(error).into()
+    }
+}
+
+impl<D> From<Failure<D>> for poem::Error {
+    fn from(failure: Failure<D>) -> Self {
+        failure.error.into()
+    }
+}
+
+impl<D: Send> IntoResponse for Failure<D> {
+    fn into_response(self) -> Response {
+        self.error.into_response()
+    }
+}
+
+impl<D: Documented> ApiResponse for Failure<D> {
     fn meta() -> MetaResponses {
+        let header = |name: &str, description: &str| MetaHeader {
+            name: name.to_owned(),
+            description: Some(description.to_owned()),
+            required: true,
+            deprecated: false,
+            schema: String::schema_ref(),
+        };
         MetaResponses {
             responses: ERROR_STATUSES
                 .iter()
+                .filter(|(status, _)| D::STATUSES.contains(status))
                 .map(|&(status, description)| MetaResponse {
                     description,
                     status: Some(status),
@@ -323,7 +413,11 @@ impl ApiResponse for ApiError {
                         content_type: "application/json; charset=utf-8",
                         schema: ErrorBody::schema_ref(),
                     }],
-                    headers: Vec::new(),
+                    headers: match status {
+                        401 => vec![header("WWW-Authenticate", "`Bearer`.")],
+                        503 => vec![header("Retry-After", "Seconds to wait before retrying.")],
+                        _ => Vec::new(),
+                    },
                 })
                 .collect(),
         }

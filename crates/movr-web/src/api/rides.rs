@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{ApiTags, Created};
 use crate::api::auth::BearerToken;
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, EndRide, Failure, Listing, RideLookup, StartRide};
 use crate::api::model::{CityJson, RideJson, Text};
 use crate::state::AppState;
 
@@ -81,7 +81,7 @@ impl RidesApi {
         state: Data<&Arc<AppState>>,
         auth: BearerToken,
         ride: Json<NewRideJson>,
-    ) -> Result<Created<RideJson>, ApiError> {
+    ) -> Result<Created<RideJson>, Failure<StartRide>> {
         let ride = state
             .movr
             .start_ride(
@@ -102,7 +102,7 @@ impl RidesApi {
         auth: BearerToken,
         id: Path<Uuid>,
         end: Json<RideEndJson>,
-    ) -> Result<Json<RideJson>, ApiError> {
+    ) -> Result<Json<RideJson>, Failure<EndRide>> {
         let location = end.location()?;
         let ride = state
             .movr
@@ -118,7 +118,7 @@ impl RidesApi {
         state: Data<&Arc<AppState>>,
         auth: BearerToken,
         id: Path<Uuid>,
-    ) -> Result<Json<RideJson>, ApiError> {
+    ) -> Result<Json<RideJson>, Failure<RideLookup>> {
         let ride = state.movr.ride(auth.0.actor, RideId::from(id.0)).await?;
         Ok(Json(ride.into()))
     }
@@ -131,7 +131,7 @@ impl RidesApi {
         auth: BearerToken,
         /// The `next_before` of the previous page.
         before: Query<Option<Uuid>>,
-    ) -> Result<Json<RidePage>, ApiError> {
+    ) -> Result<Json<RidePage>, Failure<Listing>> {
         let actor = auth.0.actor;
         let rides = match before.0 {
             Some(id) => state.movr.rides_before(actor, RideId::from(id)).await?,

@@ -8,7 +8,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::{ApiTags, Created, Done};
 use crate::api::auth::BearerToken;
-use crate::api::error::ApiError;
+use crate::api::error::{Authenticated, Failure, LogIn};
 use crate::api::model::{Text, Timestamp};
 use crate::state::AppState;
 
@@ -45,7 +45,7 @@ impl TokensApi {
         &self,
         state: Data<&Arc<AppState>>,
         login: Json<LoginJson>,
-    ) -> Result<Created<TokenJson>, ApiError> {
+    ) -> Result<Created<TokenJson>, Failure<LogIn>> {
         let token = state
             .movr
             .issue_token(&login.username.0, &login.password.0)
@@ -59,7 +59,7 @@ impl TokensApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: BearerToken,
-    ) -> Result<Done, ApiError> {
+    ) -> Result<Done, Failure<Authenticated>> {
         state.movr.revoke_token(&auth.0.token).await?;
         Ok(Done::Done)
     }

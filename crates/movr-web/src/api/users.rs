@@ -9,7 +9,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::{ApiTags, Created, Done};
 use crate::api::auth::BearerToken;
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Authenticated, DeleteAccount, Failure, SignUp};
 use crate::api::model::{Text, UserJson};
 use crate::state::AppState;
 
@@ -45,7 +45,7 @@ impl UsersApi {
         &self,
         state: Data<&Arc<AppState>>,
         form: Json<NewUserJson>,
-    ) -> Result<Created<UserJson>, ApiError> {
+    ) -> Result<Created<UserJson>, Failure<SignUp>> {
         let form: NewUserForm = form.0.into();
         let new_user = form
             .validate()
@@ -60,7 +60,7 @@ impl UsersApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: BearerToken,
-    ) -> Result<Json<UserJson>, ApiError> {
+    ) -> Result<Json<UserJson>, Failure<Authenticated>> {
         let actor = auth.0.actor;
         let user = state.movr.user(actor.city, actor.id).await?;
         Ok(Json(user.into()))
@@ -73,7 +73,7 @@ impl UsersApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: BearerToken,
-    ) -> Result<Done, ApiError> {
+    ) -> Result<Done, Failure<DeleteAccount>> {
         let actor = auth.0.actor;
         state.movr.remove_user(actor, actor.id).await?;
         Ok(Done::Done)

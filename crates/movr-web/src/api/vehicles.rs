@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{ApiTags, Created, Done};
 use crate::api::auth::BearerToken;
-use crate::api::error::ApiError;
+use crate::api::error::{AddVehicle, ApiError, Failure, Listing, RemoveVehicle, VehicleLookup};
 use crate::api::model::{CityJson, Text, VehicleJson};
 use crate::state::AppState;
 
@@ -69,7 +69,7 @@ impl VehiclesApi {
         city: Path<CityJson>,
         /// The `next_before` of the previous page.
         before: Query<Option<Uuid>>,
-    ) -> Result<Json<VehiclePage>, ApiError> {
+    ) -> Result<Json<VehiclePage>, Failure<Listing>> {
         let city = City::from(city.0);
         let vehicles = match before.0 {
             Some(id) => {
@@ -102,7 +102,7 @@ impl VehiclesApi {
         _auth: BearerToken,
         city: Path<CityJson>,
         id: Path<Uuid>,
-    ) -> Result<Json<VehicleJson>, ApiError> {
+    ) -> Result<Json<VehicleJson>, Failure<VehicleLookup>> {
         let vehicle = state
             .movr
             .vehicle(city.0.into(), VehicleId::from(id.0))
@@ -117,7 +117,7 @@ impl VehiclesApi {
         state: Data<&Arc<AppState>>,
         auth: BearerToken,
         form: Json<NewVehicleJson>,
-    ) -> Result<Created<VehicleJson>, ApiError> {
+    ) -> Result<Created<VehicleJson>, Failure<AddVehicle>> {
         let form: NewVehicleForm = form.0.into();
         let new_vehicle = form
             .validate()
@@ -138,13 +138,13 @@ impl VehiclesApi {
         auth: BearerToken,
         city: Path<CityJson>,
         id: Path<Uuid>,
-    ) -> Result<Done, ApiError> {
+    ) -> Result<Done, Failure<RemoveVehicle>> {
         let (actor, city, id) = (auth.0.actor, City::from(city.0), VehicleId::from(id.0));
         if city != actor.city {
             // Owners' vehicles are in their own city: this one is not theirs,
             // if it exists at all.
             state.movr.vehicle(city, id).await?;
-            return Err(ApiError::forbidden(Entity::Vehicle));
+            return Err(ApiError::forbidden(Entity::Vehicle).into());
         }
         state.movr.remove_vehicle(actor, id).await?;
         Ok(Done::Done)
