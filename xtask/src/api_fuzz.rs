@@ -372,7 +372,7 @@ fn post(port: u16, path: &str, json: &str) -> Result<(u16, String), String> {
 
 /// The string value of `"key"` in a flat JSON object (enough for a token,
 /// which is hex).
-fn json_string(json: &str, key: &str) -> Option<String> {
+pub(crate) fn json_string(json: &str, key: &str) -> Option<String> {
     let after_key = &json[json.find(&format!("\"{key}\""))? + key.len() + 2..];
     let value = after_key.trim_start().strip_prefix(':')?.trim_start();
     let value = value.strip_prefix('"')?;

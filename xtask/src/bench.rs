@@ -3,8 +3,8 @@
 //!
 //! Builds `movr` optimized, starts a private PostgreSQL, seeds 50 vehicles
 //! per city, logs riders in, and drives `wrk` against: a logged-in
-//! `GET /vehicles`, a ride cycle (start, list rides, end) per connection, and
-//! `GET /login`; then reports the server's peak RSS and runs `pgbench` on
+//! `GET /vehicles`, a ride cycle (start, list rides, end) per connection, the
+//! JSON API's vehicle listing with a bearer token, and `GET /login`; then reports the server's peak RSS and runs `pgbench` on
 //! the exact SQL the vehicles page sends, as the database's own limit.
 
 use std::fmt::Write as _;
@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 
 use movr_localdb::LocalCluster;
 
+use crate::api_fuzz::json_string;
 use crate::demo::{build_movr, stop, wait_until_listening};
 
 const SECRET_KEY: &str = "bench-K3y-9fQ2xLm8RzPw4VbNc7HdJ6kYsE1uGoTa";
@@ -209,6 +210,21 @@ fn measure(
         ],
         3,
     )?;
+    let api_token = api_token(&base, "newyork1")?;
+    let api_vehicles = wrk(
+        &[
+            "-t2",
+            "-c",
+            &connections,
+            "-d",
+            &duration,
+            "--latency",
+            "-H",
+            &format!("Authorization: Bearer {api_token}"),
+            &format!("{base}/api/v1/cities/new%20york/vehicles"),
+        ],
+        1,
+    )?;
     let login_page = wrk(
         &[
             "-t2",
@@ -241,6 +257,11 @@ fn measure(
             "req",
         ),
         ("ride cycle (start + rides + end)", &ride_cycle, "cycles"),
+        (
+            "GET /api/v1/cities/new york/vehicles (bearer, 50 vehicles)",
+            &api_vehicles,
+            "req",
+        ),
         ("GET /login", &login_page, "req"),
     ] {
         let _ = writeln!(
@@ -262,6 +283,20 @@ fn measure(
     );
     println!("{report}");
     Ok(())
+}
+
+/// A bearer token for `username`, from the JSON API's login.
+fn api_token(base: &str, username: &str) -> Result<String, String> {
+    let login = format!(r#"{{"username":"{username}","password":"{PASSWORD}"}}"#);
+    let body = curl(&[
+        "-s",
+        "-H",
+        "Content-Type: application/json",
+        "--data",
+        &login,
+        &format!("{base}/api/v1/tokens"),
+    ])?;
+    json_string(&body, "token").ok_or_else(|| format!("the API login of {username} failed: {body}"))
 }
 
 /// A logged-in rider: the cookies and a CSRF token valid with them.
