@@ -321,7 +321,7 @@ pub struct Failure<D> {
 
 /// The error statuses an operation documents.
 pub trait Documented: Send + Sync + 'static {
-    /// The statuses, from [`ERROR_STATUSES`].
+    /// The statuses, among those any API error may have.
     const STATUSES: &'static [u16];
 }
 
