@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use movr_core::NewUserForm;
+use movr_service::ServiceError;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
@@ -62,7 +63,12 @@ impl UsersApi {
         auth: BearerToken,
     ) -> Result<Json<UserJson>, Failure<Authenticated>> {
         let actor = auth.0.actor;
-        let user = state.movr.user(actor.city, actor.id).await?;
+        let user = match state.movr.user(actor.city, actor.id).await {
+            Ok(user) => user,
+            // Deleted since its token was checked: the token is dead too.
+            Err(ServiceError::NotFound(_)) => return Err(ApiError::unauthorized().into()),
+            Err(other) => return Err(other.into()),
+        };
         Ok(Json(user.into()))
     }
 
