@@ -37,7 +37,7 @@ pub fn app(
     let pages = Route::new()
         .at("/", get(home::index))
         .at("/login", get(account::login_page).post(account::login))
-        .at("/logout", get(account::logout))
+        .at("/logout", get(account::logout_page).post(account::logout))
         .at(
             "/register",
             get(account::register_page).post(account::register),

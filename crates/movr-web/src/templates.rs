@@ -10,6 +10,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../../../templates/error.html")),
     ("login.html", include_str!("../../../templates/login.html")),
     (
+        "logout.html",
+        include_str!("../../../templates/logout.html"),
+    ),
+    (
         "register.html",
         include_str!("../../../templates/register.html"),
     ),

@@ -173,7 +173,7 @@ async fn find_vehicle_at_new_location(ui: &Ui) {
 }
 
 async fn log_out(ui: &Ui) {
-    ui.follow_link("Log out").await;
+    ui.press(None, "Log out").await;
     ui.expect_page("Log in").await;
     assert_eq!(ui.path().await, "/login");
     ui.expect_flash("You have been logged out.").await;

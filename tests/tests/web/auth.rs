@@ -99,7 +99,7 @@ async fn logout_ends_the_session() {
     let server = TestServer::start().await;
     let (browser, _) = rider(&server, "ada", "new york").await;
     browser.get("/vehicles").await.assert_status(200);
-    let reply = browser.get("/logout").await;
+    let reply = browser.log_out().await;
     reply.assert_redirect("/login");
     browser
         .follow(reply)
@@ -109,7 +109,31 @@ async fn logout_ends_the_session() {
     browser.get("/vehicles").await.assert_redirect("/login");
     browser.get("/rides").await.assert_redirect("/login");
     // Logging out when logged out is harmless.
+    browser.log_out().await.assert_redirect("/login");
     browser.get("/logout").await.assert_redirect("/login");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_site_cannot_log_a_rider_out() {
+    let server = TestServer::start().await;
+    let (browser, _) = rider(&server, "ada", "new york").await;
+    // A link or an image pointing at /logout only asks.
+    let page = browser.get("/logout").await;
+    page.assert_status(200);
+    assert!(page.body.contains("Log out of MovR on this browser?"));
+    // A forged form has no valid token.
+    browser
+        .submit_with("/logout", "forged", &[])
+        .await
+        .assert_status(403);
+    browser.get("/vehicles").await.assert_status(200);
+    // The page's own button works.
+    let token = page.csrf_token();
+    browser
+        .submit_with("/logout", &token, &[])
+        .await
+        .assert_redirect("/login");
+    browser.get("/vehicles").await.assert_redirect("/login");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -184,7 +208,7 @@ async fn registering_logs_in_and_stores_the_user() {
     assert!(hash.starts_with("$argon2"), "{hash}");
     assert!(!hash.contains(PASSWORD));
     // And it works to log in again.
-    browser.get("/logout").await;
+    browser.log_out().await;
     browser
         .login("zoe.d", PASSWORD)
         .await

@@ -36,7 +36,7 @@ async fn requests_stay_within_their_statement_budget() {
     let (browser, _) = rider(&server, "ada", "new york").await;
     let token = browser.token().await;
 
-    browser.get("/logout").await;
+    browser.log_out().await;
     server.db().statements().take();
     browser
         .submit_with(
@@ -77,7 +77,7 @@ async fn requests_stay_within_their_statement_budget() {
     assert_at_most(&server, 2, "GET /rides");
 
     // A wrong password is one statement too, and a page without data none.
-    browser.get("/logout").await;
+    browser.log_out().await;
     server.db().statements().take();
     browser
         .submit_with(

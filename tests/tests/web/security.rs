@@ -242,7 +242,7 @@ async fn login_and_register_accept_the_pages_token() {
         )
         .await
         .assert_redirect("/vehicles");
-    browser.get("/logout").await;
+    browser.log_out().await;
     let token = browser.get("/login").await.csrf_token();
     browser
         .submit_with(

@@ -415,6 +415,11 @@ impl Browser {
             .await
     }
 
+    /// Logs out with the navigation bar's button (a POST with the token).
+    pub async fn log_out(&self) -> Reply {
+        self.submit("/logout", &[]).await
+    }
+
     /// Adds a vehicle at `location` (a unique label) and returns its id.
     pub async fn add_vehicle(&self, server: &TestServer, kind: &str, location: &str) -> String {
         self.submit(

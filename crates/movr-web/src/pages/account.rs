@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use crate::error::PageError;
-use crate::forms::ProtectedForm;
+use crate::forms::{Button, ProtectedForm};
 use crate::page::Page;
 use crate::session::{self, FlashLevel};
 
@@ -70,9 +70,23 @@ pub async fn login(
     }
 }
 
-/// `GET /logout`
+/// `GET /logout`: asks first. Logging out changes state, so it takes a
+/// POST carrying the page's CSRF token: a link or image on another site
+/// cannot log a rider out. Someone logged out goes to the login page.
 #[handler]
-pub async fn logout(page: Page) -> Response {
+pub async fn logout_page(page: Page) -> poem::Result<Response> {
+    if page.user.is_none() {
+        return Ok(page.redirect("/login"));
+    }
+    Ok(page
+        .render("logout.html", "logout", Context::new())?
+        .into_response())
+}
+
+/// `POST /logout` (the button in the navigation bar, or the one on
+/// `GET /logout`).
+#[handler]
+pub async fn logout(page: Page, _form: ProtectedForm<Button>) -> Response {
     session::log_out(&page.session);
     page.flash(FlashLevel::Info, "You have been logged out.");
     page.redirect("/login")
