@@ -8,6 +8,7 @@ use movr_service::RIDES_PER_PAGE;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 use uuid::Uuid;
 
@@ -19,7 +20,7 @@ use crate::state::AppState;
 
 /// Which vehicle to ride.
 #[derive(Debug, Object)]
-#[oai(rename = "NewRide")]
+#[oai(rename = "NewRide", example)]
 pub struct NewRideJson {
     /// The vehicle's city.
     pub city: CityJson,
@@ -29,7 +30,7 @@ pub struct NewRideJson {
 
 /// Where the rider leaves the vehicle.
 #[derive(Debug, Object)]
-#[oai(rename = "RideEnd")]
+#[oai(rename = "RideEnd", example)]
 pub struct RideEndJson {
     /// The place (1–200 characters).
     pub location: Text,
@@ -40,7 +41,7 @@ pub struct RideEndJson {
 }
 
 impl RideEndJson {
-    fn location(&self) -> Result<Location, ApiError> {
+    pub(super) fn location(&self) -> Result<Location, ApiError> {
         let point = match (self.longitude, self.latitude) {
             (Some(lon), Some(lat)) => Some(Point::new(lon, lat)),
             (None, None) => None,
@@ -53,6 +54,26 @@ impl RideEndJson {
         };
         Location::new(&self.location.0, point)
             .map_err(|error| ApiError::invalid(&ValidationErrors(vec![error])))
+    }
+}
+
+/// Carl's scooter in New York (seeded with the schema).
+impl Example for NewRideJson {
+    fn example() -> Self {
+        Self {
+            city: CityJson::NewYork,
+            vehicle_id: Uuid::from_u128(0xa3f4c2d1_5b6e_4f70_8a9b_1c2d3e4f5a02),
+        }
+    }
+}
+
+impl Example for RideEndJson {
+    fn example() -> Self {
+        Self {
+            location: Text("Central Park".to_owned()),
+            longitude: Some(-73.9654),
+            latitude: Some(40.7829),
+        }
     }
 }
 

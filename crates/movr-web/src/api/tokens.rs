@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use poem::web::Data;
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 
 use super::{ApiTags, Created, Done};
@@ -14,13 +15,21 @@ use crate::state::AppState;
 
 /// A username and password.
 #[derive(Debug, Object)]
-#[oai(rename = "Login")]
+#[oai(rename = "Login", example)]
 pub struct LoginJson {
     /// The login name (any case).
     pub username: Text,
     /// The password.
-    #[oai(write_only)]
     pub password: Text,
+}
+
+impl Example for LoginJson {
+    fn example() -> Self {
+        Self {
+            username: Text("ada".to_owned()),
+            password: Text("correct horse battery".to_owned()),
+        }
+    }
 }
 
 /// A bearer token: send it as `Authorization: Bearer <token>`.

@@ -6,6 +6,7 @@ use movr_core::NewUserForm;
 use movr_service::ServiceError;
 use poem::web::Data;
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 
 use super::{ApiTags, Created, Done};
@@ -17,7 +18,7 @@ use crate::state::AppState;
 /// A sign-up, as `movr-core`'s `NewUserForm`: every field is checked and
 /// every problem reported at once (422).
 #[derive(Debug, Object)]
-#[oai(rename = "NewUser", remote = "NewUserForm")]
+#[oai(rename = "NewUser", remote = "NewUserForm", example)]
 pub struct NewUserJson {
     /// Home city, by key ("new york") or name ("New York").
     pub city: Text,
@@ -30,8 +31,21 @@ pub struct NewUserJson {
     /// Login name: 3–32 letters, digits, `_`, `-` or `.`; unique.
     pub username: Text,
     /// Password: 8–128 characters.
-    #[oai(write_only)]
     pub password: Text,
+}
+
+impl Example for NewUserJson {
+    fn example() -> Self {
+        let text = |text: &str| Text(text.to_owned());
+        Self {
+            city: text("new york"),
+            first_name: text("Ada"),
+            last_name: text("Lovelace"),
+            email: text("ada@example.com"),
+            username: text("ada"),
+            password: text("correct horse battery"),
+        }
+    }
 }
 
 /// `/users`.

@@ -8,6 +8,7 @@ use movr_service::{Entity, VEHICLES_PER_PAGE};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 use uuid::Uuid;
 
@@ -21,7 +22,7 @@ use crate::state::AppState;
 /// owner's city. Every field is checked and every problem reported at once
 /// (422).
 #[derive(Debug, Object)]
-#[oai(rename = "NewVehicle", remote = "NewVehicleForm")]
+#[oai(rename = "NewVehicle", remote = "NewVehicleForm", example)]
 pub struct NewVehicleJson {
     /// "bike", "scooter" or "skateboard" (any case).
     #[oai(rename = "type")]
@@ -36,6 +37,20 @@ pub struct NewVehicleJson {
     pub longitude: Option<f64>,
     /// Latitude of where it is parked; give it with `longitude` or not at all.
     pub latitude: Option<f64>,
+}
+
+impl Example for NewVehicleJson {
+    fn example() -> Self {
+        let text = |text: &str| Text(text.to_owned());
+        Self {
+            vehicle_type: text("scooter"),
+            color: text("red"),
+            brand: text("Razor"),
+            location: text("Times Square"),
+            longitude: Some(-73.9855),
+            latitude: Some(40.758),
+        }
+    }
 }
 
 /// A page of a city's vehicles, newest first.
