@@ -1,7 +1,8 @@
 //! MovR's web app: the original's pages at the same URLs (poem routes,
 //! tera templates), encrypted cookie sessions, CSRF protection, flash
-//! messages, static assets, health probes, configuration, and the `movr`
-//! binary's commands (`serve`, `migrate`, `seed`).
+//! messages, static assets, health probes, configuration, the JSON API for
+//! other services ([`api`], under `/api/v1`, with its OpenAPI document), and
+//! the `movr` binary's commands (`serve`, `migrate`, `seed`, `openapi`).
 //!
 //! Handlers are thin: they read the request, call [`movr_service::MovR`] and
 //! choose a page or a redirect. No SQL and no business rules live here.
