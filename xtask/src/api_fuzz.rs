@@ -23,7 +23,7 @@ use crate::demo::{build_movr, random_key, run_step, stop, wait_until_listening};
 use crate::workspace_root;
 
 /// The schemathesis release this is written and tested against; `.ci/run`
-/// installs exactly this one. Its CLI and checks change between minor
+/// reads this line and installs exactly this one. Its CLI and checks change between minor
 /// releases, so another version only gets a warning, not a refusal.
 pub(crate) const SCHEMATHESIS_VERSION: &str = "4.32.5";
 
