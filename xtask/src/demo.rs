@@ -148,8 +148,12 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
     } else {
         println!("\n  MovR is running at http://127.0.0.1:{}\n", options.port);
     }
+    let first_port = instances[0].1;
     println!(
         "  Log in as  {DEMO_USERNAME} / {DEMO_PASSWORD}\n  \
+         JSON API   http://127.0.0.1:{first_port}/api/docs   (a token: curl -H 'Content-Type: application/json' \
+         -d '{{\"username\":\"{DEMO_USERNAME}\",\"password\":\"{DEMO_PASSWORD}\"}}' \
+         http://127.0.0.1:{first_port}/api/v1/tokens)\n  \
          Database   {database_url}   (psql \"{database_url}\")\n\n  \
          Ctrl-C stops the servers and the database.\n"
     );
