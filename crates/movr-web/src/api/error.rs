@@ -173,16 +173,6 @@ impl ApiError {
         )
     }
 
-    /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
-    /// The body sent.
-    pub fn body(&self) -> &ErrorBody {
-        &self.body
-    }
-
     /// A 500 whose cause goes to the log, not to the client.
     fn internal(cause: String) -> Self {
         let mut error = Self::new(
@@ -206,7 +196,7 @@ impl ApiError {
                 ErrorCode::MethodNotAllowed,
                 "this route does not take that method".to_owned(),
             ),
-            411 | 413 => (
+            413 => (
                 ErrorCode::PayloadTooLarge,
                 "the body is larger than the API accepts".to_owned(),
             ),
