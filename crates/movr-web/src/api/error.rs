@@ -532,6 +532,37 @@ mod tests {
 
     use super::*;
 
+    fn documented_statuses<D: Documented>() -> Vec<u16> {
+        Failure::<D>::meta()
+            .responses
+            .iter()
+            .filter_map(|response| response.status)
+            .collect()
+    }
+
+    #[test]
+    fn each_operation_documents_exactly_its_statuses() {
+        // A status missing from `ERROR_STATUSES` would vanish from the spec.
+        fn check<D: Documented>() {
+            assert_eq!(documented_statuses::<D>(), D::STATUSES);
+        }
+        check::<CityLookup>();
+        check::<SignUp>();
+        check::<LogIn>();
+        check::<Authenticated>();
+        check::<DeleteAccount>();
+        check::<Listing>();
+        check::<VehicleLookup>();
+        check::<AddVehicle>();
+        check::<RemoveVehicle>();
+        check::<StartRide>();
+        check::<EndRide>();
+        check::<RideLookup>();
+        let meta = Failure::<Authenticated>::meta();
+        assert_eq!(meta.responses[0].status, Some(401));
+        assert_eq!(meta.responses[0].headers[0].name, "WWW-Authenticate");
+    }
+
     #[test]
     fn allow_lists_the_methods_of_the_path_asked_for() {
         let allowed = AllowedMethods::of(&crate::api::Apis::meta());
