@@ -13,6 +13,7 @@ fn protected() -> Vec<(Method, String)> {
     let id = "9b3c8a1e-6d2f-4e5a-8b7c-0d1e2f3a4b5c";
     vec![
         (Method::GET, "/users/me".to_owned()),
+        (Method::GET, "/users/me/vehicles".to_owned()),
         (Method::DELETE, "/users/me".to_owned()),
         (Method::DELETE, "/tokens/current".to_owned()),
         (Method::GET, "/cities/boston/vehicles".to_owned()),

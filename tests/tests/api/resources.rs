@@ -105,3 +105,35 @@ async fn rides_come_twenty_five_a_page_newest_first() {
     let owner_rides: Value = api.get("/rides", Some(&owner)).await.json();
     assert_eq!(owner_rides["rides"], json!([]), "only one's own rides");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn owners_list_their_own_vehicles() {
+    let api = Api::start().await;
+    let (_, owner) = api.rider(City::Seattle, "owner").await;
+    let (_, neighbour) = api.rider(City::Seattle, "neighbour").await;
+    let mine: Vec<Value> = api.get("/users/me/vehicles", Some(&owner)).await.json();
+    assert!(mine.is_empty());
+    let mut added = Vec::new();
+    for dock in ["Pike Place", "Pioneer Square", "Fremont"] {
+        let vehicle: Value = api
+            .post("/vehicles", Some(&owner), new_vehicle(dock))
+            .await
+            .json();
+        added.push(vehicle);
+    }
+    api.post("/vehicles", Some(&neighbour), new_vehicle("Ballard"))
+        .await
+        .json::<Value>();
+    let removed = format!(
+        "/cities/seattle/vehicles/{}",
+        added[1]["id"].as_str().unwrap()
+    );
+    assert_eq!(api.delete(&removed, Some(&owner)).await.status, 204);
+
+    let mine: Vec<Value> = api.get("/users/me/vehicles", Some(&owner)).await.json();
+    assert_eq!(
+        mine,
+        vec![added[2].clone(), added[0].clone()],
+        "newest first, removed gone"
+    );
+}

@@ -14,7 +14,9 @@ use uuid::Uuid;
 
 use super::{ApiTags, Created, Done};
 use crate::api::auth::BearerToken;
-use crate::api::error::{AddVehicle, ApiError, Failure, Listing, RemoveVehicle, VehicleLookup};
+use crate::api::error::{
+    AddVehicle, ApiError, Authenticated, Failure, Listing, RemoveVehicle, VehicleLookup,
+};
 use crate::api::model::{CityJson, Text, VehicleJson};
 use crate::state::AppState;
 
@@ -64,7 +66,7 @@ pub struct VehiclePage {
     pub next_before: Option<Uuid>,
 }
 
-/// `/cities/{city}/vehicles…`, `/vehicles`.
+/// `/cities/{city}/vehicles…`, `/vehicles`, `/users/me/vehicles`.
 #[derive(Debug)]
 pub struct VehiclesApi;
 
@@ -123,6 +125,22 @@ impl VehiclesApi {
             .vehicle(city.0.into(), VehicleId::from(id.0))
             .await?;
         Ok(Json(vehicle.into()))
+    }
+
+    /// The caller's own vehicles that are not removed, newest first (an
+    /// owner has few: no paging).
+    #[oai(
+        path = "/users/me/vehicles",
+        method = "get",
+        operation_id = "list_my_vehicles"
+    )]
+    async fn mine(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: BearerToken,
+    ) -> Result<Json<Vec<VehicleJson>>, Failure<Authenticated>> {
+        let vehicles = state.movr.owned_vehicles(auth.0.actor).await?;
+        Ok(Json(vehicles.into_iter().map(VehicleJson::from).collect()))
     }
 
     /// Lists a vehicle of the caller's, in the caller's city.
