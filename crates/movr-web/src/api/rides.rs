@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use geo_types::Point;
 use movr_core::{City, Location, RideId, ValidationErrors, VehicleId};
-use movr_service::RIDES_PER_PAGE;
+use movr_service::{RIDES_PER_PAGE, next_before};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -158,13 +158,9 @@ impl RidesApi {
             Some(id) => state.movr.rides_before(actor, RideId::from(id)).await?,
             None => state.movr.rides(actor).await?,
         };
-        let full = i64::try_from(rides.len()).is_ok_and(|n| n == RIDES_PER_PAGE);
-        let next_before = full
-            .then(|| rides.last().map(|r| r.id.into_uuid()))
-            .flatten();
         Ok(Json(RidePage {
+            next_before: next_before(&rides, RIDES_PER_PAGE, |r| r.id.into_uuid()),
             rides: rides.into_iter().map(RideJson::from).collect(),
-            next_before,
         }))
     }
 }

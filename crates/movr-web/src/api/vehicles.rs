@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use movr_core::{City, NewVehicleForm, VehicleId};
-use movr_service::{Entity, VEHICLES_PER_PAGE};
+use movr_service::{Entity, VEHICLES_PER_PAGE, next_before};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -97,13 +97,9 @@ impl VehiclesApi {
             }
             None => state.movr.list_vehicles(city).await?,
         };
-        let full = i64::try_from(vehicles.len()).is_ok_and(|n| n == VEHICLES_PER_PAGE);
-        let next_before = full
-            .then(|| vehicles.last().map(|v| v.id.into_uuid()))
-            .flatten();
         Ok(Json(VehiclePage {
+            next_before: next_before(&vehicles, VEHICLES_PER_PAGE, |v| v.id.into_uuid()),
             vehicles: vehicles.into_iter().map(VehicleJson::from).collect(),
-            next_before,
         }))
     }
 

@@ -1,7 +1,7 @@
 //! One's rides, starting and ending one.
 
 use movr_core::{Location, RideId, VehicleId};
-use movr_service::{Conflict, RIDES_PER_PAGE, ServiceError};
+use movr_service::{Conflict, RIDES_PER_PAGE, ServiceError, next_before};
 use poem::web::{Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
@@ -35,10 +35,7 @@ pub async fn list(page: Page, Query(query): Query<HistoryQuery>) -> poem::Result
         None => movr.rides(me.actor()).await,
     }
     .map_err(PageError::from)?;
-    let full_page = i64::try_from(rides.len()).is_ok_and(|n| n == RIDES_PER_PAGE);
-    let older = full_page
-        .then(|| rides.last().map(|ride| ride.id.to_string()))
-        .flatten();
+    let older = next_before(&rides, RIDES_PER_PAGE, |ride| ride.id);
     let rides: Vec<RideItem> = rides.iter().map(RideItem::from).collect();
     let mut context = Context::new();
     context.insert("rides", &rides);

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use movr_core::{NewVehicleForm, ValidationErrors, VehicleId, VehicleType};
-use movr_service::{Conflict, ServiceError, VEHICLES_PER_PAGE};
+use movr_service::{Conflict, ServiceError, VEHICLES_PER_PAGE, next_before};
 use poem::http::StatusCode;
 use poem::web::{Html, Path, Query};
 use poem::{IntoResponse, Response, handler};
@@ -38,10 +38,7 @@ pub async fn list(page: Page, Query(query): Query<ListingQuery>) -> poem::Result
         None => movr.list_vehicles(page.city).await,
     }
     .map_err(PageError::from)?;
-    let full_page = i64::try_from(vehicles.len()).is_ok_and(|n| n == VEHICLES_PER_PAGE);
-    let older = full_page
-        .then(|| vehicles.last().map(|vehicle| vehicle.id.to_string()))
-        .flatten();
+    let older = next_before(&vehicles, VEHICLES_PER_PAGE, |vehicle| vehicle.id);
     let maps_key = page
         .state
         .maps_key
