@@ -5,6 +5,7 @@ mod api_fuzz;
 mod bench;
 mod demo;
 mod deploy;
+mod generated;
 mod openapi;
 mod schema;
 
@@ -49,10 +50,10 @@ fn main() -> ExitCode {
         ["deploy", rest @ ..] => {
             deploy::DeployOptions::parse(rest).and_then(|options| deploy::run(&options))
         }
-        ["openapi"] => openapi::run(openapi::Mode::Write),
-        ["openapi", "--check"] => openapi::run(openapi::Mode::Check),
-        ["schema"] => schema::run(schema::Mode::Write),
-        ["schema", "--check"] => schema::run(schema::Mode::Check),
+        ["openapi"] => openapi::run(generated::Mode::Write),
+        ["openapi", "--check"] => openapi::run(generated::Mode::Check),
+        ["schema"] => schema::run(generated::Mode::Write),
+        ["schema", "--check"] => schema::run(generated::Mode::Check),
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -5,17 +5,11 @@
 
 use std::process::Command;
 
+use crate::generated::{Mode, write_or_check};
 use crate::workspace_root;
 
 /// The committed spec, relative to the workspace root.
 pub(crate) const SPEC_FILE: &str = "crates/movr-web/openapi.json";
-
-/// Whether to rewrite the file or only compare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mode {
-    Write,
-    Check,
-}
 
 pub(crate) fn run(mode: Mode) -> Result<(), String> {
     let root = workspace_root();
@@ -42,21 +36,5 @@ pub(crate) fn run(mode: Mode) -> Result<(), String> {
     }
     let generated =
         String::from_utf8(output.stdout).map_err(|_| "`movr openapi` printed non-UTF-8")?;
-    let path = root.join(SPEC_FILE);
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    match mode {
-        Mode::Write => {
-            std::fs::write(&path, &generated)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            println!("wrote {SPEC_FILE}");
-            Ok(())
-        }
-        Mode::Check if committed == generated => {
-            println!("{SPEC_FILE} is current");
-            Ok(())
-        }
-        Mode::Check => Err(format!(
-            "{SPEC_FILE} differs from the API the code serves; run `cargo xtask openapi` and commit it"
-        )),
-    }
+    write_or_check(mode, SPEC_FILE, &generated, "cargo xtask openapi")
 }

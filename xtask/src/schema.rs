@@ -8,18 +8,12 @@ use std::process::Command;
 
 use movr_localdb::LocalCluster;
 
+use crate::generated::{Mode, write_or_check};
 use crate::workspace_root;
 
 const SCHEMA_FILE: &str = "crates/movr-db/src/schema.rs";
 const INSTALL_DIESEL: &str =
     "cargo install diesel_cli --no-default-features --features postgres (needs libpq-dev)";
-
-/// Whether to rewrite the file or only compare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mode {
-    Write,
-    Check,
-}
 
 pub(crate) fn run(mode: Mode) -> Result<(), String> {
     let root = workspace_root();
@@ -53,24 +47,7 @@ pub(crate) fn run(mode: Mode) -> Result<(), String> {
     let _ = std::fs::remove_file(&migrate_config);
     migrated?;
     let generated = diesel(&["print-schema"], Some(&url))?;
-    let path = root.join(SCHEMA_FILE);
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    match mode {
-        Mode::Write => {
-            std::fs::write(&path, &generated)
-                .map_err(|e| format!("cannot write {SCHEMA_FILE}: {e}"))?;
-            println!("wrote {SCHEMA_FILE}");
-            Ok(())
-        }
-        Mode::Check if committed == generated => {
-            println!("{SCHEMA_FILE} matches the migrations");
-            Ok(())
-        }
-        Mode::Check => Err(format!(
-            "{SCHEMA_FILE} differs from what the migrations generate; \
-             run `cargo xtask schema` and commit the result"
-        )),
-    }
+    write_or_check(mode, SCHEMA_FILE, &generated, "cargo xtask schema")
 }
 
 /// Runs the diesel CLI in the workspace root (so it reads `diesel.toml`),
