@@ -563,6 +563,35 @@ mod tests {
         assert_eq!(meta.responses[0].headers[0].name, "WWW-Authenticate");
     }
 
+    fn answer(error: ServiceError) -> (StatusCode, serde_json::Value, Response) {
+        let api_error = ApiError::from(error);
+        let response = api_error.as_response();
+        let body = api_error.body.to_json().unwrap_or_default();
+        (response.status(), body, response)
+    }
+
+    #[test]
+    fn service_errors_become_statuses_and_codes_without_their_causes() {
+        let (status, body, _) = answer(Conflict::AlreadyRiding.into());
+        assert_eq!(
+            (status.as_u16(), &body["code"]),
+            (409, &"already_riding".into())
+        );
+        let (status, body, response) = answer(ServiceError::Busy);
+        assert_eq!((status.as_u16(), &body["code"]), (503, &"busy".into()));
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        let (status, body, response) = answer(ServiceError::InvalidCredentials);
+        assert_eq!(
+            (status.as_u16(), &body["code"]),
+            (401, &"invalid_credentials".into())
+        );
+        assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+        let cause = std::io::Error::other("relation \"users\" does not exist");
+        let (status, body, _) = answer(ServiceError::Internal(Box::new(cause)));
+        assert_eq!((status.as_u16(), &body["code"]), (500, &"internal".into()));
+        assert!(!body.to_string().contains("relation"), "{body}");
+    }
+
     #[test]
     fn allow_lists_the_methods_of_the_path_asked_for() {
         let allowed = AllowedMethods::of(&crate::api::Apis::meta());
