@@ -70,11 +70,19 @@ fn start_connect_stop() {
 fn drop_stops_the_server() {
     let cluster = LocalCluster::start().unwrap();
     let (pid, port) = (cluster.pid(), cluster.port());
+    let data_dir = cluster.data_dir().display().to_string();
     let root = cluster.data_dir().parent().unwrap().to_owned();
+    assert_eq!(psql(port, "show data_directory").unwrap(), data_dir);
     drop(cluster);
     assert!(!process_exists(pid), "postmaster {pid} still running");
     assert!(!root.exists(), "{} not removed", root.display());
-    assert!(psql(port, "select 1").is_err());
+    // Once released, the port may already serve another test's cluster:
+    // what must be gone is this one.
+    assert_ne!(
+        psql(port, "show data_directory").as_deref(),
+        Ok(data_dir.as_str()),
+        "the server still answers on {port}"
+    );
 }
 
 #[test]
@@ -120,13 +128,68 @@ fn settings_are_passed_to_the_server() {
     cluster.stop().unwrap();
 }
 
+/// A loopback port kept from everyone but a server we start on it, for as
+/// long as the returned descriptor lives.
+///
+/// A port found free and released (bind port 0, drop) can be handed to a
+/// parallel test's server or to an outgoing connection before our server
+/// binds it — here during the whole of `initdb`. This socket instead stays
+/// bound, with `SO_REUSEADDR`, and never listens. While it is bound, the
+/// kernel gives the port to no `bind(…:0)` and no outgoing connection; a
+/// server that binds it explicitly with `SO_REUSEADDR`, as PostgreSQL does,
+/// may share it (Linux refuses that only next to a listening socket), and
+/// once that server listens the port refuses every other server.
+#[expect(
+    unsafe_code,
+    reason = "std cannot bind a TCP socket without listening; nix lacks its `socket` feature here"
+)]
+fn reserve_port() -> (std::os::fd::OwnedFd, u16) {
+    use std::os::fd::{FromRawFd, OwnedFd};
+
+    use nix::libc;
+
+    let check = |result: libc::c_int, what: &str| {
+        assert_eq!(result, 0, "{what}: {}", std::io::Error::last_os_error());
+    };
+    let len = |size: usize| libc::socklen_t::try_from(size).unwrap();
+    // SAFETY: `socket` returns a new descriptor that nothing else owns; the
+    // pointers given to `setsockopt`, `bind` and `getsockname` point to live
+    // values of the sizes passed with them.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+        let socket = OwnedFd::from_raw_fd(fd);
+        let one: libc::c_int = 1;
+        check(
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_REUSEADDR,
+                (&raw const one).cast(),
+                len(size_of_val(&one)),
+            ),
+            "SO_REUSEADDR",
+        );
+        let mut address: libc::sockaddr_in = std::mem::zeroed();
+        address.sin_family = libc::sa_family_t::try_from(libc::AF_INET).unwrap();
+        address.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+        check(
+            libc::bind(fd, (&raw const address).cast(), len(size_of_val(&address))),
+            "bind 127.0.0.1:0",
+        );
+        let mut size = len(size_of_val(&address));
+        check(
+            libc::getsockname(fd, (&raw mut address).cast(), &raw mut size),
+            "getsockname",
+        );
+        (socket, u16::from_be(address.sin_port))
+    }
+}
+
 #[test]
 fn fixed_port() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // Held until the end: no other test can take the port meanwhile.
+    let (_reserved, port) = reserve_port();
     let cluster = ClusterBuilder::new().port(port).start().unwrap();
     assert_eq!(cluster.port(), port);
     assert_eq!(psql(port, "select 1").unwrap(), "1");
