@@ -8,6 +8,7 @@
 //! when its test ends. [`TestServer`] runs the real web app over one on a
 //! free loopback port.
 
+mod gate;
 mod server;
 
 use std::sync::OnceLock;
@@ -18,6 +19,7 @@ use movr_localdb::LocalCluster;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
+pub use gate::Gate;
 pub use server::{TEST_SECRET_KEY, TestServer};
 
 /// Names an existing PostgreSQL server (a `postgres://` URL to any database

@@ -10,6 +10,7 @@ use movr_core::{
     VehicleId,
 };
 use movr_service::{Actor, MovR};
+pub use movr_tests::Gate;
 use movr_tests::TestDb;
 use uuid::Uuid;
 
@@ -256,54 +257,6 @@ pub fn listing(statements: &[String]) -> String {
 /// Unwraps a result, naming what was being done.
 pub fn ok<T, E: Debug>(result: Result<T, E>, what: &str) -> T {
     result.unwrap_or_else(|error| panic!("{what}: {error:?}"))
-}
-
-/// Holds row locks in a transaction of its own so that racing operations
-/// pile up behind them, then releases them all at once: the operations then
-/// really run at the same time, instead of one finishing before the next
-/// has connected.
-pub struct Gate {
-    holder: AsyncPgConnection,
-    watcher: AsyncPgConnection,
-}
-
-impl Gate {
-    /// Runs `statements` (row locks, e.g. `SELECT … FOR UPDATE`, or a
-    /// conflicting insert) in an open transaction.
-    pub async fn close(db: &TestDb, statements: &[String]) -> Gate {
-        let mut holder = db.raw_connection().await;
-        exec(&mut holder, "BEGIN").await;
-        for sql in statements {
-            exec(&mut holder, sql).await;
-        }
-        Gate {
-            holder,
-            watcher: db.raw_connection().await,
-        }
-    }
-
-    /// Waits until `blocked` sessions of this database wait for a lock,
-    /// then rolls the gate's transaction back, releasing them together.
-    pub async fn open_when_blocked(mut self, blocked: i64) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
-            let waiting = count(
-                &mut self.watcher,
-                "SELECT count(*) AS n FROM pg_stat_activity \
-                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
-            )
-            .await;
-            if waiting >= blocked {
-                break;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "only {waiting} of {blocked} operations reached the gate"
-            );
-            tokio::task::yield_now().await;
-        }
-        exec(&mut self.holder, "ROLLBACK").await;
-    }
 }
 
 /// Locks vehicle `id` (any city) until the gate opens.
