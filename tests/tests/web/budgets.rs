@@ -1,5 +1,6 @@
-//! The statements each request sends (the app's budget): a page is one
-//! round trip to the database, or two at most.
+//! The statements each request sends (the app's budget, as the README
+//! states it): each of these requests is exactly one round trip to the
+//! database.
 
 use movr_tests::TestServer;
 
@@ -15,11 +16,11 @@ fn listing(statements: &[String]) -> String {
 }
 
 #[track_caller]
-fn assert_at_most(server: &TestServer, limit: usize, what: &str) {
+fn assert_one_statement(server: &TestServer, what: &str) {
     let statements = server.db().statements().take();
     assert!(
-        statements.len() <= limit && !statements.is_empty(),
-        "{what} should send 1..={limit} statements, sent {}:\n{}",
+        statements.len() == 1,
+        "{what} should send exactly 1 statement, sent {}:\n{}",
         statements.len(),
         listing(&statements)
     );
@@ -46,18 +47,18 @@ async fn requests_stay_within_their_statement_budget() {
         )
         .await
         .assert_redirect("/vehicles");
-    assert_at_most(&server, 1, "POST /login");
+    assert_one_statement(&server, "POST /login");
 
     let page = browser.get("/vehicles").await;
     page.assert_status(200);
     assert_eq!(page.count("data-testid=\"vehicle\""), 3);
-    assert_at_most(&server, 2, "GET /vehicles");
+    assert_one_statement(&server, "GET /vehicles");
 
     browser
         .submit_with(&format!("/rides/start/{CARL_SCOOTER_ID}"), &token, &[])
         .await
         .assert_redirect("/rides");
-    assert_at_most(&server, 1, "POST /rides/start");
+    assert_one_statement(&server, "POST /rides/start");
 
     let ride = open_ride_of_vehicle(&server, CARL_SCOOTER_ID)
         .await
@@ -71,10 +72,10 @@ async fn requests_stay_within_their_statement_budget() {
         )
         .await
         .assert_redirect("/rides");
-    assert_at_most(&server, 1, "POST /rides/end");
+    assert_one_statement(&server, "POST /rides/end");
 
     browser.get("/rides").await.assert_status(200);
-    assert_at_most(&server, 2, "GET /rides");
+    assert_one_statement(&server, "GET /rides");
 
     // A wrong password is one statement too, and a page without data none.
     browser.log_out().await;
@@ -87,7 +88,7 @@ async fn requests_stay_within_their_statement_budget() {
         )
         .await
         .assert_status(401);
-    assert_at_most(&server, 1, "refused POST /login");
+    assert_one_statement(&server, "refused POST /login");
     browser.get("/login").await.assert_status(200);
     assert!(server.db().statements().take().is_empty(), "GET /login");
 }

@@ -191,8 +191,10 @@ async fn the_session_choice_wins_over_x_city() {
     assert_eq!(browser.get("/login").await.current_city(), "Paris");
     assert_eq!(browser.get("/register").await.current_city(), "Paris");
 
-    let id = browser.register("ada", "new york").await;
-    assert!(!id.is_empty());
+    // Signing up logs in: the home city replaces the session's choice and
+    // outranks the X-City header.
+    browser.register("ada", "new york").await;
+    assert_eq!(browser.get("/vehicles").await.current_city(), "New York");
     browser
         .submit("/city/paris", &[])
         .await

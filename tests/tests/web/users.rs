@@ -161,12 +161,16 @@ async fn deleting_ones_account_logs_out_and_frees_the_username() {
         .await
         .assert_flash("Your account no longer exists.");
     elsewhere.get("/vehicles").await.assert_redirect("/login");
-    // The logged-out browser's old token cannot delete anything.
-    browser
-        .submit_with(&format!("/users/remove/{id}"), &token, &[])
-        .await
-        .assert_redirect("/login");
-    assert!(!user_deleted(&server, &new_id).await);
+    // The logged-out browser's old token cannot delete anything: neither
+    // the old account's id nor the new one's.
+    let before = snapshot(&server).await;
+    for target in [&id, &new_id] {
+        browser
+            .submit_with(&format!("/users/remove/{target}"), &token, &[])
+            .await
+            .assert_redirect("/login");
+    }
+    assert_eq!(snapshot(&server).await, before);
 }
 
 #[tokio::test(flavor = "multi_thread")]
