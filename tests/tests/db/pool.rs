@@ -30,12 +30,42 @@ fn quick_config(url: String) -> PoolConfig {
     config
 }
 
-/// A URL to a port nothing listens on.
-fn closed_port_url(credentials: &str) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
-    let port = listener.local_addr().expect("its address").port();
-    drop(listener);
-    format!("postgres://{credentials}@127.0.0.1:{port}/movr")
+/// A loopback port that refuses connections for as long as this lives.
+///
+/// Its socket is bound but never listens, so the kernel answers a
+/// connection attempt with a reset ("Connection refused"), exactly as for a
+/// port nobody holds. Unlike a port found free and then released, it cannot
+/// be taken meanwhile by a parallel test: while it is bound the kernel gives
+/// it to no other `bind(…:0)` nor to an outgoing connection, and since it is
+/// bound without `SO_REUSEADDR` an explicit bind to it fails too — nothing
+/// can listen there.
+pub(crate) struct ClosedPort {
+    _socket: tokio::net::TcpSocket,
+    port: u16,
+}
+
+impl ClosedPort {
+    pub(crate) fn reserve() -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+        socket.set_reuseaddr(false).expect("no SO_REUSEADDR");
+        socket
+            .bind((std::net::Ipv4Addr::LOCALHOST, 0).into())
+            .expect("bind a loopback port");
+        let port = socket.local_addr().expect("its address").port();
+        Self {
+            _socket: socket,
+            port,
+        }
+    }
+
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A URL to this port.
+    fn url(&self, credentials: &str) -> String {
+        format!("postgres://{credentials}@127.0.0.1:{}/movr", self.port)
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -73,7 +103,8 @@ async fn a_connection_the_server_terminated_is_replaced() {
 /// itself so the cause ("Connection refused") survives.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_connection_is_reported_as_unavailable_with_its_cause() {
-    let database = Database::new(&quick_config(closed_port_url("movr:s3cret-pw")));
+    let closed = ClosedPort::reserve();
+    let database = Database::new(&quick_config(closed.url("movr:s3cret-pw")));
     let started = Instant::now();
     let error = database.ping().await.expect_err("nothing listens there");
     let elapsed = started.elapsed();
@@ -117,38 +148,59 @@ async fn a_missing_database_is_reported_as_unavailable_naming_it() {
     );
 }
 
-/// Busy connections are handed out without a round trip; one idle past
-/// `verify_after_idle` is asked `SELECT 1` first.
+/// Connections given back less than `verify_after_idle` ago are handed out
+/// without a round trip; one idle for longer is asked `SELECT 1` first.
+///
+/// The same idle time, `IDLE`, meets two windows, each in a pool of its
+/// own over the same database, so that the outcome does not depend on how
+/// fast the machine is: an hour (no checkout waits that long, however loaded
+/// the machine) and a tenth of a second (the sleep starts after the
+/// connection went back, so it is idle for at least `IDLE`).
 #[tokio::test(flavor = "multi_thread")]
 async fn only_connections_idle_past_the_window_are_verified() {
+    /// How long the connection is left idle before the checkout under test.
+    const IDLE: Duration = Duration::from_millis(300);
     let db = TestDb::new().await;
-    let log = StatementLog::new();
-    let mut config = PoolConfig::new(db.url());
-    config.max_size = 1;
-    config.verify_after_idle = Duration::from_millis(300);
-    config.statement_log = Some(log.clone());
-    let database = Database::new(&config);
-    for _ in 0..3 {
-        backend_pid(&database).await.expect("a busy checkout");
-    }
-    let health_checks = |statements: Vec<String>| {
-        statements
+    let pool = |verify_after_idle| {
+        let log = StatementLog::new();
+        let mut config = PoolConfig::new(db.url());
+        config.max_size = 1;
+        config.verify_after_idle = verify_after_idle;
+        config.statement_log = Some(log.clone());
+        (Database::new(&config), log)
+    };
+    let health_checks = |log: &StatementLog| {
+        log.take_all()
             .iter()
             .filter(|sql| *sql == movr_db::statement_log::HEALTH_CHECK_SQL)
             .count()
     };
+
+    let (database, log) = pool(Duration::from_secs(3600));
+    for _ in 0..3 {
+        backend_pid(&database).await.expect("a busy checkout");
+    }
+    tokio::time::sleep(IDLE).await;
+    backend_pid(&database)
+        .await
+        .expect("a checkout within the window");
     assert_eq!(
-        health_checks(log.take_all()),
+        health_checks(&log),
         0,
-        "fresh connections are trusted"
+        "connections idle for less than the window are trusted"
     );
-    // Idle past the window (this wait is the behaviour under test).
-    tokio::time::sleep(Duration::from_millis(400)).await;
+
+    let (database, log) = pool(Duration::from_millis(100));
+    backend_pid(&database).await.expect("the first checkout");
+    // Whether the new connection waited long enough to be verified
+    // depends on the machine's speed; only the next checkout counts.
+    health_checks(&log);
+    tokio::time::sleep(IDLE).await;
     backend_pid(&database).await.expect("an idle checkout");
     assert_eq!(
-        health_checks(log.take_all()),
+        health_checks(&log),
         1,
-        "an idle connection is verified"
+        "a connection idle past the window is verified, once"
     );
 }
 
