@@ -10,7 +10,8 @@ use movr_localdb::{ClusterBuilder, LocalCluster};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use scoped_futures::ScopedFutureExt;
 
-use crate::support::{chain, text};
+use crate::pool::ClosedPort;
+use crate::support::{chain, int, text};
 
 /// The name in the server's certificate (reached through `hostaddr`).
 const SERVER_NAME: &str = "db.movr.test";
@@ -177,17 +178,25 @@ async fn a_client_certificate_is_presented() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dead_first_host_fails_over_to_the_next() {
     let pki = Pki::start();
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let dead_port = dead.local_addr().expect("address").port();
-    drop(dead);
+    // Refuses connections until the end of the test; a port found free and
+    // released could meanwhile become another test's server (see
+    // `ClosedPort`), which would answer in place of the second host.
+    let dead = ClosedPort::reserve();
     let url = format!(
-        "postgres://postgres@127.0.0.1:{dead_port},127.0.0.1:{}/postgres?sslmode=disable",
+        "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/postgres?sslmode=disable",
+        dead.port(),
         pki.cluster.port()
     );
+    let database = database(url);
     assert_eq!(
-        ssl_state(&database(url))
-            .await
-            .expect("the second host answers"),
+        ssl_state(&database).await.expect("the second host answers"),
         "false -"
     );
+    let answered = database
+        .run("port", |conn| {
+            async move { int(conn, "SELECT inet_server_port()::int8 AS value").await }.scope_boxed()
+        })
+        .await
+        .expect("the server's port");
+    assert_eq!(answered, i64::from(pki.cluster.port()), "the second host");
 }
