@@ -524,9 +524,17 @@ async fn a_failed_statement_aborts_and_rolls_back_the_transaction() {
 /// Under contention at SERIALIZABLE: twenty read-modify-write transactions
 /// on one counter all commit, none of their increments is lost, and the
 /// conflicts they ran into were retried (and counted).
+///
+/// Each first attempt waits, after its read, until all twenty have read
+/// (as the write-skew test does): they then all hold the same snapshot of
+/// the counter, so exactly one of them can commit its write and the other
+/// nineteen must be refused and retried. Without the gate, connections open
+/// lazily and one transaction may finish before the next has begun.
 #[tokio::test(flavor = "multi_thread")]
 async fn contended_transactions_all_commit_without_lost_updates() {
-    let db = TestDb::new().await;
+    const WRITERS: usize = 20;
+    // One connection per writer: they all hold one at the gate.
+    let db = TestDb::with_pool_size(WRITERS as u32).await;
     let mut raw = db.raw_connection().await;
     raw.batch_execute("CREATE TABLE counter (id INT8 PRIMARY KEY, n INT8 NOT NULL); INSERT INTO counter VALUES (1, 0)")
         .await
@@ -536,18 +544,22 @@ async fn contended_transactions_all_commit_without_lost_updates() {
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(20),
     });
-    let start = std::sync::Arc::new(Barrier::new(20));
-    let tasks: Vec<_> = (0..20)
+    let all_have_read = std::sync::Arc::new(Barrier::new(WRITERS));
+    let tasks: Vec<_> = (0..WRITERS)
         .map(|_| {
             let database = database.clone();
-            let start = start.clone();
+            let all_have_read = all_have_read.clone();
             tokio::spawn(async move {
-                start.wait().await;
+                let attempts = AtomicUsize::new(0);
+                let (attempts, all_have_read) = (&attempts, &all_have_read);
                 database
                     .transaction("increment", |conn| {
                         async move {
                             let n =
                                 int(conn, "SELECT n AS value FROM counter WHERE id = 1").await?;
+                            if attempts.fetch_add(1, SeqCst) == 0 {
+                                all_have_read.wait().await;
+                            }
                             conn.batch_execute(&format!(
                                 "UPDATE counter SET n = {} WHERE id = 1",
                                 n + 1
@@ -561,8 +573,16 @@ async fn contended_transactions_all_commit_without_lost_updates() {
             })
         })
         .collect();
-    for task in tasks {
-        task.await
+    let results = tokio::time::timeout(
+        Duration::from_secs(60),
+        futures_util::future::join_all(tasks),
+    )
+    .await
+    .expect(
+        "the twenty transactions finished (one failing before the gate leaves the rest waiting)",
+    );
+    for result in results {
+        result
             .expect("the task ran")
             .expect("the increment committed");
     }
@@ -570,12 +590,12 @@ async fn contended_transactions_all_commit_without_lost_updates() {
         int(&mut raw, "SELECT n AS value FROM counter WHERE id = 1")
             .await
             .expect("read the counter"),
-        20
+        WRITERS as i64
     );
     let stats = database.stats();
     assert!(
-        stats.retries > 0,
-        "twenty writers on one row never conflicted: {stats:?}"
+        stats.retries >= WRITERS as u64 - 1,
+        "all but one of the writers that read the same counter must be retried: {stats:?}"
     );
     assert_eq!(stats.retries_exhausted, 0);
 }
