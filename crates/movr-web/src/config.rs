@@ -6,7 +6,7 @@
 //! | `DATABASE_URL` (or the original's `DB_URI`) | required | `postgres://`, `postgresql://` or `cockroachdb://` URL |
 //! | `REGION` | `gcp-us-east1` | the cloud region this instance serves |
 //! | `HOST` | `0.0.0.0` | address to listen on (`127.0.0.1` keeps it local) |
-//! | `PORT` | `8000` | HTTP port |
+//! | `PORT` | `8000` | HTTP port (`0`: any free port; the log names the one bound) |
 //! | `SECRET_KEY` | random in debug mode, else required | at least 32 characters; keys the session and CSRF cookies |
 //! | `API_KEY` | none | Google Maps Embed API key; without it no maps are shown |
 //! | `DEBUG` | `false` | development mode: cookies without `Secure`, a random `SECRET_KEY` allowed |
@@ -55,7 +55,7 @@ pub struct Settings {
     pub region: Region,
     /// The address to listen on.
     pub host: String,
-    /// The HTTP port.
+    /// The HTTP port (`0`: any free one, named in the log).
     pub port: u16,
     /// Keys the signed and encrypted cookies; `None` outside debug mode
     /// when unset (`movr migrate` and `movr seed` need none; `movr serve`
@@ -153,17 +153,14 @@ impl Settings {
         };
         let port = match get("PORT") {
             None => 8000,
-            Some(value) => value
-                .trim()
-                .parse::<u16>()
-                .ok()
-                .filter(|port| *port != 0)
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        "PORT",
-                        format!("expected a port number from 1 to 65535, got {value:?}"),
-                    )
-                })?,
+            Some(value) => value.trim().parse::<u16>().map_err(|_| {
+                ConfigError::new(
+                    "PORT",
+                    format!(
+                        "expected a port number from 0 (any free port) to 65535, got {value:?}"
+                    ),
+                )
+            })?,
         };
         let host = match get("HOST") {
             None => "0.0.0.0".to_owned(),
@@ -312,6 +309,17 @@ mod tests {
     }
 
     #[test]
+    fn port_zero_asks_for_any_free_port() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://localhost/movr"),
+            ("DEBUG", "true"),
+            ("PORT", "0"),
+        ])
+        .expect("valid");
+        assert_eq!(s.port, 0);
+    }
+
+    #[test]
     fn the_originals_db_uri_and_cockroachdb_scheme_are_accepted() {
         let s = settings(&[
             ("DB_URI", "cockroachdb://root@host:26257/movr"),
@@ -334,7 +342,6 @@ mod tests {
         };
         assert_eq!(with(("PORT", "eighty")), "PORT");
         assert_eq!(with(("HOST", "localhost:80")), "HOST");
-        assert_eq!(with(("PORT", "0")), "PORT");
         assert_eq!(with(("PORT", "70000")), "PORT");
         assert_eq!(with(("REGION", "mars-north1")), "REGION");
         assert_eq!(with(("DEBUG", "maybe")), "DEBUG");

@@ -31,9 +31,15 @@ pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppSta
 
 /// A database handle for `settings` (nothing connects until first use).
 pub fn database(settings: &Settings) -> Database {
+    Database::new(&pool_config(settings))
+}
+
+/// The connection pool's configuration for `settings`: the URL and
+/// `STATEMENT_TIMEOUT` applied to the defaults.
+pub fn pool_config(settings: &Settings) -> PoolConfig {
     let mut config = PoolConfig::new(settings.database_url.expose().clone());
     config.statement_timeout = settings.statement_timeout;
-    Database::new(&config)
+    config
 }
 
 /// Serves the app on `acceptor` until `shutdown` resolves, then stops
@@ -45,8 +51,17 @@ pub async fn serve(
     acceptor: TcpAcceptor,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
-    let local = acceptor.local_addr();
-    tracing::info!(addresses = ?local, region = %settings.region, debug = settings.debug, "serving MovR");
+    // The bound address, not the configured one: with `PORT=0` this line is
+    // how the port chosen becomes known.
+    let urls: Vec<String> = acceptor
+        .local_addr()
+        .iter()
+        .map(|addr| match addr.as_socket_addr() {
+            Some(addr) => format!("http://{addr}"),
+            None => addr.to_string(),
+        })
+        .collect();
+    tracing::info!(region = %settings.region, debug = settings.debug, "serving MovR on {}", urls.join(" "));
     let secret_key = settings
         .secret_key()
         .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
