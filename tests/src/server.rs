@@ -4,7 +4,9 @@
 use std::net::SocketAddr;
 
 use movr_core::Region;
+use movr_db::Database;
 use movr_service::MovR;
+use movr_web::server::pool_config;
 use movr_web::{Settings, build_state, serve};
 use poem::listener::{Acceptor, Listener, TcpListener};
 use tokio::sync::oneshot;
@@ -31,8 +33,8 @@ impl TestServer {
         Self::start_with(&[]).await
     }
 
-    /// The app with extra settings, e.g. `[("REGION", "gcp-europe-west1")]`
-    /// or `[("DEBUG", "false")]`.
+    /// The app with extra settings, e.g. `[("REGION", "gcp-europe-west1")]`,
+    /// `[("DEBUG", "false")]` or `[("STATEMENT_TIMEOUT", "1")]`.
     pub async fn start_with(settings: &[(&str, &str)]) -> Self {
         let db = TestDb::new().await;
         let url = db.url();
@@ -50,7 +52,13 @@ impl TestServer {
             vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
         })
         .expect("valid test settings");
-        let state = build_state(&settings, MovR::new(db.database().clone())).expect("app state");
+        // The server's own pool, configured from its settings as `movr serve`
+        // configures it (`STATEMENT_TIMEOUT`), as large as the test
+        // database's and recording into its statement log.
+        let mut pool = pool_config(&settings);
+        pool.max_size = 20;
+        pool.statement_log = Some(db.statements().clone());
+        let state = build_state(&settings, MovR::new(Database::new(&pool))).expect("app state");
         let acceptor = TcpListener::bind("127.0.0.1:0")
             .into_acceptor()
             .await

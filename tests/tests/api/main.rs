@@ -12,4 +12,5 @@ mod limits;
 mod resources;
 mod spec;
 mod support;
+mod timeouts;
 mod typed_client;

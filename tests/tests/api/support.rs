@@ -67,8 +67,13 @@ impl Reply {
 
 impl Api {
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// The server with extra settings (as `TestServer::start_with`).
+    pub async fn start_with(settings: &[(&str, &str)]) -> Self {
         Self {
-            server: TestServer::start().await,
+            server: TestServer::start_with(settings).await,
             client: Client::builder().build().unwrap(),
         }
     }

@@ -43,6 +43,7 @@ pub struct Reply {
     pub location: Option<String>,
     pub content_type: Option<String>,
     pub set_cookies: Vec<SetCookie>,
+    pub headers: HeaderMap,
     pub body: String,
 }
 
@@ -68,14 +69,21 @@ impl Reply {
                 same_site_lax: cookie.same_site_lax(),
             })
             .collect();
+        let headers = response.headers().clone();
         let body = response.text().await.expect("read the response body");
         Self {
             status,
             location,
             content_type,
             set_cookies,
+            headers,
             body,
         }
+    }
+
+    /// The value of header `name`, if present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
     }
 
     /// Asserts the status, showing the page when it differs.
