@@ -9,6 +9,7 @@ use poem::web::cookie::{CookieKey, SameSite};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, post};
 
 use crate::error::PageError;
+use crate::middleware::SecurityHeaders;
 use crate::page::{LoginRequired, PageParts};
 use crate::pages::{account, home, rides, users, vehicles};
 use crate::request_log::{RequestId, RequestLog};
@@ -21,8 +22,9 @@ pub const SESSION_COOKIE: &str = "movr-session";
 pub const CSRF_COOKIE: &str = "movr-csrf";
 
 /// The whole web app. `secret_key` (at least 32 bytes) keys the encrypted
-/// session cookie and the CSRF tokens; `secure_cookies` adds `Secure` (off
-/// only in debug mode, for plain-HTTP development).
+/// session cookie and the CSRF tokens; `secure_cookies` adds `Secure` to
+/// them and sends `Strict-Transport-Security` (off only in debug mode, for
+/// plain-HTTP development).
 pub fn app(
     state: Arc<AppState>,
     secret_key: &[u8],
@@ -79,6 +81,10 @@ pub fn app(
         .nest("/api", api::routes())
         .nest_no_strip("/", pages)
         .around(api::error::json_errors)
+        .with(SecurityHeaders::new(
+            state.maps_key.is_some(),
+            secure_cookies,
+        ))
         .data(state)
         .with(RequestLog)
         .map_to_response()

@@ -15,6 +15,7 @@ pub mod error;
 pub mod forms;
 pub mod health;
 pub mod metrics;
+pub mod middleware;
 pub mod page;
 pub mod pages;
 pub mod request_log;

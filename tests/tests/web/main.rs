@@ -10,6 +10,7 @@
 mod auth;
 mod budgets;
 mod city;
+mod headers;
 mod health;
 mod races;
 mod request_ids;

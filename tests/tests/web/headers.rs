@@ -1,0 +1,108 @@
+//! Security headers: every response carries the content security policy
+//! and its companions; personal pages and tokens are never cached.
+
+use movr_tests::TestServer;
+
+use crate::support::*;
+
+const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'none'";
+
+#[track_caller]
+fn assert_hardened(reply: &Reply, what: &str) {
+    for (name, value) in [
+        ("x-frame-options", "DENY"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "strict-origin-when-cross-origin"),
+    ] {
+        assert_eq!(reply.header(name), Some(value), "{what}: {name}");
+    }
+    let policy = reply
+        .header("content-security-policy")
+        .unwrap_or_else(|| panic!("{what}: no content security policy"));
+    assert!(
+        policy.contains("frame-ancestors 'none'"),
+        "{what}: {policy}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_get_a_strict_policy_and_are_not_cached() {
+    let server = TestServer::start().await;
+    let (browser, id) = rider(&server, "ada", "new york").await;
+    for path in ["/vehicles", "/rides", &format!("/users/{id}"), "/users"] {
+        let page = browser.get(path).await;
+        page.assert_status(200);
+        assert_hardened(&page, path);
+        assert_eq!(page.header("content-security-policy"), Some(PAGE_POLICY));
+        assert_eq!(page.header("cache-control"), Some("no-store"), "{path}");
+        // Debug mode serves plain HTTP: no HSTS.
+        assert_eq!(page.header("strict-transport-security"), None, "{path}");
+    }
+    // Error pages and redirects too.
+    let missing = browser.get("/nothing/here").await;
+    missing.assert_status(404);
+    assert_hardened(&missing, "404 page");
+    let redirect = Browser::new(&server).get("/vehicles").await;
+    redirect.assert_redirect("/login");
+    assert_hardened(&redirect, "login redirect");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn assets_keep_their_caching() {
+    let server = TestServer::start().await;
+    let css = Browser::new(&server).get("/static/movr.css").await;
+    css.assert_status(200);
+    assert_hardened(&css, "stylesheet");
+    assert_eq!(css.header("cache-control"), Some("public, max-age=3600"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_maps_frame_is_allowed_only_with_a_key() {
+    let server = TestServer::start_with(&[("API_KEY", "k")]).await;
+    let (browser, _) = rider(&server, "ada", "new york").await;
+    let page = browser.get("/vehicles").await;
+    page.assert_status(200);
+    assert_eq!(
+        page.header("content-security-policy"),
+        Some(format!("{PAGE_POLICY}; frame-src https://www.google.com").as_str())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn outside_debug_mode_https_is_required() {
+    let server = TestServer::start_with(&[("DEBUG", "false")]).await;
+    let page = Browser::new(&server).get("/login").await;
+    page.assert_status(200);
+    assert_hardened(&page, "/login");
+    assert_eq!(
+        page.header("strict-transport-security"),
+        Some("max-age=31536000")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_docs_have_their_own_policy_and_tokens_are_not_cached() {
+    let server = TestServer::start().await;
+    rider(&server, "ada", "new york").await;
+    let browser = Browser::new(&server);
+    let docs = browser.get("/api/docs").await;
+    docs.assert_status(200);
+    assert_hardened(&docs, "/api/docs");
+    let policy = docs.header("content-security-policy").unwrap();
+    assert!(policy.contains("script-src 'unsafe-inline'"), "{policy}");
+    assert!(policy.contains("connect-src 'self'"), "{policy}");
+
+    let token = browser
+        .post_raw(
+            "/api/v1/tokens",
+            "application/json",
+            format!(r#"{{"username": "ada", "password": "{PASSWORD}"}}"#).into_bytes(),
+        )
+        .await;
+    token.assert_status(201);
+    assert_hardened(&token, "POST /api/v1/tokens");
+    assert_eq!(token.header("cache-control"), Some("no-store"));
+    assert_eq!(token.header("content-security-policy"), Some(PAGE_POLICY));
+}
