@@ -139,51 +139,20 @@ fn settings_are_passed_to_the_server() {
 /// server that binds it explicitly with `SO_REUSEADDR`, as PostgreSQL does,
 /// may share it (Linux refuses that only next to a listening socket), and
 /// once that server listens the port refuses every other server.
-#[expect(
-    unsafe_code,
-    reason = "std cannot bind a TCP socket without listening; nix lacks its `socket` feature here"
-)]
-fn reserve_port() -> (std::os::fd::OwnedFd, u16) {
-    use std::os::fd::{FromRawFd, OwnedFd};
+fn reserve_port() -> (socket2::Socket, u16) {
+    use socket2::{Domain, Socket, Type};
 
-    use nix::libc;
-
-    let check = |result: libc::c_int, what: &str| {
-        assert_eq!(result, 0, "{what}: {}", std::io::Error::last_os_error());
-    };
-    let len = |size: usize| libc::socklen_t::try_from(size).unwrap();
-    // SAFETY: `socket` returns a new descriptor that nothing else owns; the
-    // pointers given to `setsockopt`, `bind` and `getsockname` point to live
-    // values of the sizes passed with them.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
-        let socket = OwnedFd::from_raw_fd(fd);
-        let one: libc::c_int = 1;
-        check(
-            libc::setsockopt(
-                fd,
-                libc::SOL_SOCKET,
-                libc::SO_REUSEADDR,
-                (&raw const one).cast(),
-                len(size_of_val(&one)),
-            ),
-            "SO_REUSEADDR",
-        );
-        let mut address: libc::sockaddr_in = std::mem::zeroed();
-        address.sin_family = libc::sa_family_t::try_from(libc::AF_INET).unwrap();
-        address.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
-        check(
-            libc::bind(fd, (&raw const address).cast(), len(size_of_val(&address))),
-            "bind 127.0.0.1:0",
-        );
-        let mut size = len(size_of_val(&address));
-        check(
-            libc::getsockname(fd, (&raw mut address).cast(), &raw mut size),
-            "getsockname",
-        );
-        (socket, u16::from_be(address.sin_port))
-    }
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a TCP socket");
+    socket.set_reuse_address(true).expect("SO_REUSEADDR");
+    let any_port = std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0));
+    socket.bind(&any_port.into()).expect("bind 127.0.0.1:0");
+    let port = socket
+        .local_addr()
+        .ok()
+        .and_then(|address| address.as_socket())
+        .expect("an IPv4 address")
+        .port();
+    (socket, port)
 }
 
 #[test]
