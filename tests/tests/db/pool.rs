@@ -12,7 +12,7 @@ use movr_tests::TestDb;
 use scoped_futures::ScopedFutureExt;
 use uuid::Uuid;
 
-use crate::support::{self, CARL, boolean, chain, int};
+use crate::support::{self, CARL, ClosedPort, boolean, chain, int};
 
 async fn backend_pid(database: &Database) -> Result<i64, DbError> {
     database
@@ -28,44 +28,6 @@ fn quick_config(url: String) -> PoolConfig {
     config.connection_timeout = Duration::from_secs(1);
     config.verify_after_idle = Duration::ZERO;
     config
-}
-
-/// A loopback port that refuses connections for as long as this lives.
-///
-/// Its socket is bound but never listens, so the kernel answers a
-/// connection attempt with a reset ("Connection refused"), exactly as for a
-/// port nobody holds. Unlike a port found free and then released, it cannot
-/// be taken meanwhile by a parallel test: while it is bound the kernel gives
-/// it to no other `bind(…:0)` nor to an outgoing connection, and since it is
-/// bound without `SO_REUSEADDR` an explicit bind to it fails too — nothing
-/// can listen there.
-pub(crate) struct ClosedPort {
-    _socket: tokio::net::TcpSocket,
-    port: u16,
-}
-
-impl ClosedPort {
-    pub(crate) fn reserve() -> Self {
-        let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
-        socket.set_reuseaddr(false).expect("no SO_REUSEADDR");
-        socket
-            .bind((std::net::Ipv4Addr::LOCALHOST, 0).into())
-            .expect("bind a loopback port");
-        let port = socket.local_addr().expect("its address").port();
-        Self {
-            _socket: socket,
-            port,
-        }
-    }
-
-    pub(crate) fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// A URL to this port.
-    fn url(&self, credentials: &str) -> String {
-        format!("postgres://{credentials}@127.0.0.1:{}/movr", self.port)
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

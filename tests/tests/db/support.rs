@@ -177,3 +177,47 @@ impl Drop for ScratchDb {
         let _ = cleanup.join();
     }
 }
+
+/// A loopback port that refuses connections for as long as this lives.
+///
+/// Its socket is bound but never listens, so the kernel answers a
+/// connection attempt with a reset ("Connection refused"), exactly as for a
+/// port nobody holds. Unlike a port found free and then released, it cannot
+/// be taken meanwhile by a parallel test: while it is bound the kernel gives
+/// it to no other `bind(…:0)` nor to an outgoing connection, and since it is
+/// bound without `SO_REUSEADDR` an explicit bind to it fails too — nothing
+/// can listen there.
+pub struct ClosedPort {
+    _socket: socket2::Socket,
+    port: u16,
+}
+
+impl ClosedPort {
+    pub fn reserve() -> Self {
+        use socket2::{Domain, Socket, Type};
+
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a TCP socket");
+        socket.set_reuse_address(false).expect("no SO_REUSEADDR");
+        let any_port = std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0));
+        socket.bind(&any_port.into()).expect("bind a loopback port");
+        let port = socket
+            .local_addr()
+            .ok()
+            .and_then(|address| address.as_socket())
+            .expect("an IPv4 address")
+            .port();
+        Self {
+            _socket: socket,
+            port,
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A URL to this port.
+    pub fn url(&self, credentials: &str) -> String {
+        format!("postgres://{credentials}@127.0.0.1:{}/movr", self.port)
+    }
+}

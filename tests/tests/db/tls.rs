@@ -10,8 +10,7 @@ use movr_localdb::{ClusterBuilder, LocalCluster};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use scoped_futures::ScopedFutureExt;
 
-use crate::pool::ClosedPort;
-use crate::support::{chain, int, text};
+use crate::support::{ClosedPort, chain, int, text};
 
 /// The name in the server's certificate (reached through `hostaddr`).
 const SERVER_NAME: &str = "db.movr.test";
