@@ -4,7 +4,6 @@
 use std::any::Any;
 use std::fs::File;
 use std::future::Future;
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -46,39 +45,35 @@ struct Chromedriver {
 }
 
 impl Chromedriver {
-    /// Starts `binary` and waits until it accepts connections; its output
-    /// goes to `log`.
+    /// Starts `binary` on a port it picks itself (`--port=0`: no port is
+    /// chosen here and released, for another process to take meanwhile) and
+    /// waits until its log, `log`, names the port.
     async fn start(binary: &Path, log: &Path) -> Self {
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|listener| listener.local_addr())
-            .expect("pick a free port for chromedriver")
-            .port();
         let output = File::create(log).expect("create the chromedriver log");
         let child = Command::new(binary)
-            .arg(format!("--port={port}"))
+            .arg("--port=0")
             .stdin(Stdio::null())
             .stdout(output.try_clone().expect("share the chromedriver log"))
             .stderr(output)
             .spawn()
             .unwrap_or_else(|error| panic!("cannot run {}: {error}", binary.display()));
-        let mut driver = Self { child, port };
+        let mut driver = Self { child, port: 0 };
         let deadline = Instant::now() + DRIVER_START;
-        while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
-            let log = || std::fs::read_to_string(log).unwrap_or_default();
+        loop {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            if let Some(port) = started_on(&text) {
+                driver.port = port;
+                return driver;
+            }
             if let Ok(Some(status)) = driver.child.try_wait() {
-                panic!(
-                    "chromedriver exited ({status}) before listening:\n{}",
-                    log()
-                );
+                panic!("chromedriver exited ({status}) before listening:\n{text}");
             }
             assert!(
                 Instant::now() < deadline,
-                "chromedriver did not listen on port {port} within {DRIVER_START:?}:\n{}",
-                log()
+                "chromedriver did not start within {DRIVER_START:?}:\n{text}"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        driver
     }
 
     fn url(&self) -> String {
@@ -91,6 +86,17 @@ impl Drop for Chromedriver {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The port in chromedriver's "ChromeDriver was started successfully on
+/// port N." line.
+fn started_on(log: &str) -> Option<u16> {
+    log.lines().find_map(|line| {
+        line.strip_prefix("ChromeDriver was started successfully on port ")?
+            .trim_end_matches('.')
+            .parse()
+            .ok()
+    })
 }
 
 /// A headless Chromium session against the app at `base`.
