@@ -1,4 +1,4 @@
-//! Static assets (CSS, icons), compiled into the binary and served under
+//! Static assets (CSS, the one script, icons), compiled into the binary and served under
 //! `/static/` with long-lived caching: pages work offline, no CDN.
 
 use poem::http::{StatusCode, header};
@@ -11,6 +11,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "movr.css",
         "text/css; charset=utf-8",
         include_bytes!("../../../templates/static/movr.css"),
+    ),
+    (
+        "movr.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../templates/static/movr.js"),
     ),
     (
         "icons/bike.svg",

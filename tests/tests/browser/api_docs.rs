@@ -32,4 +32,6 @@ async fn docs(ui: Ui) {
     )
     .await;
     ui.snapshot("api_docs").await;
+    // It works under its own security policy, which blocked nothing.
+    assert_eq!(ui.csp_violations().await, Vec::<String>::new());
 }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::error::CmdError;
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::FutureExt;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -99,6 +100,28 @@ fn started_on(log: &str) -> Option<u16> {
     })
 }
 
+/// chromedriver's console read (`POST /session/{id}/se/log`, type
+/// `browser`), which W3C WebDriver and so fantoccini lack.
+#[derive(Debug)]
+struct ReadBrowserLog;
+
+impl WebDriverCompatibleCommand for ReadBrowserLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(r#"{"type": "browser"}"#.to_owned()),
+        )
+    }
+}
+
 /// A headless Chromium session against the app at `base`.
 #[derive(Debug)]
 pub struct Browser {
@@ -126,6 +149,8 @@ impl Browser {
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
             "timeouts": {"pageLoad": 15_000, "script": 5_000, "implicit": 0},
+            // Keeps the console, for `Ui::csp_violations`.
+            "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {
                 "binary": chromium,
                 "args": [
@@ -272,6 +297,24 @@ pub struct Ui {
 }
 
 impl Ui {
+    /// What the browser's console reported as blocked by a Content Security
+    /// Policy since the last call (reading the console empties it).
+    pub async fn csp_violations(&self) -> Vec<String> {
+        let entries = self
+            .client
+            .issue_cmd(ReadBrowserLog)
+            .await
+            .unwrap_or_else(|error| panic!("cannot read the browser's console: {error}"));
+        entries
+            .as_array()
+            .unwrap_or_else(|| panic!("the console is not a list: {entries}"))
+            .iter()
+            .filter_map(|entry| entry["message"].as_str())
+            .filter(|message| message.contains("Content Security Policy"))
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// Opens `path` of the app.
     pub async fn open(&self, path: &str) {
         let url = format!("{}{path}", self.base);
@@ -407,6 +450,34 @@ impl Ui {
         match found {
             Ok(button) => button,
             Err(_) => panic!("no button {label:?} on {}", self.path().await),
+        }
+    }
+
+    /// Presses the button `label`, which must ask for confirmation, and
+    /// answers no; returns the question.
+    pub async fn press_and_decline(&self, label: &str) -> String {
+        let button = self.button(None, label).await;
+        button
+            .click()
+            .await
+            .unwrap_or_else(|error| panic!("cannot press {label:?}: {}", short_error(&error)));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            match self.client.get_alert_text().await {
+                Ok(question) => {
+                    self.client
+                        .dismiss_alert()
+                        .await
+                        .expect("dismiss the confirmation");
+                    return question;
+                }
+                Err(error) => assert!(
+                    Instant::now() < deadline,
+                    "pressing {label:?} asked nothing: {}",
+                    short_error(&error)
+                ),
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

@@ -32,6 +32,8 @@ async fn journey(ui: Ui) {
     end_ride(&ui).await;
     find_vehicle_at_new_location(&ui).await;
     log_out(&ui).await;
+    // Every page worked under the security policy, which blocked nothing.
+    assert_eq!(ui.csp_violations().await, Vec::<String>::new());
 }
 
 async fn sign_up(ui: &Ui) {
@@ -88,6 +90,13 @@ async fn add_vehicle(ui: &Ui) {
         owned.contains(VEHICLE) && owned.contains(&format!("at {START}")),
         "{owned:?}"
     );
+    // Deleting the account asks first (the app's one script); no keeps it.
+    assert_eq!(
+        ui.press_and_decline("Delete my account").await,
+        "Delete your MovR account?"
+    );
+    ui.expect_page("Ada Lovelace").await;
+    assert_eq!(ui.all("[data-testid=owned-vehicle]").await.len(), 1);
 }
 
 async fn start_ride(ui: &Ui) {
