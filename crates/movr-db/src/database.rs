@@ -12,18 +12,28 @@ use scoped_futures::ScopedBoxFuture;
 use crate::error::DbError;
 use crate::pool::{self, LastConnectionError, Manager, Pool, PoolConfig};
 use crate::retry::RetryPolicy;
+use crate::sqlstate;
 use crate::statement_log::HEALTH_CHECK_SQL;
 
 /// What a use case's closure may fail with: its own error, which must be able
 /// to carry a [`DbError`] and say whether it is a retryable conflict.
 pub trait TransactionError: From<DbError> + From<diesel::result::Error> + Send {
-    /// Whether the failed attempt may be run again as a whole (SQLSTATE 40001).
+    /// Whether the failed attempt may be run again as a whole (SQLSTATE
+    /// 40001, 40P01).
     fn is_retryable(&self) -> bool;
+
+    /// Whether a write may or may not have happened (see
+    /// [`DbError::outcome_unknown`]).
+    fn outcome_unknown(&self) -> bool;
 }
 
 impl TransactionError for DbError {
     fn is_retryable(&self) -> bool {
         DbError::is_retryable(self)
+    }
+
+    fn outcome_unknown(&self) -> bool {
+        DbError::outcome_unknown(self)
     }
 }
 
@@ -127,6 +137,7 @@ impl Database {
     pub(crate) async fn dedicated_connection(&self) -> Result<AsyncPgConnection, DbError> {
         pool::setup(&self.config, None)
             .await
+            .map(|(connection, _)| connection)
             .map_err(|error| DbError::Unavailable(Box::new(error)))
     }
 
@@ -146,9 +157,12 @@ impl Database {
     /// Whether the database answers a query (for readiness probes).
     pub async fn ping(&self) -> Result<(), DbError> {
         let mut pooled = self.connection().await?;
-        diesel::sql_query(HEALTH_CHECK_SQL)
-            .execute(&mut pooled.connection)
-            .await?;
+        let pooled = &mut *pooled;
+        sqlstate::scope(
+            &pooled.server_error,
+            diesel::sql_query(HEALTH_CHECK_SQL).execute(&mut pooled.connection),
+        )
+        .await?;
         Ok(())
     }
 
@@ -168,31 +182,36 @@ impl Database {
         E: TransactionError + 'a,
     {
         let mut pooled = self.connection().await?;
+        let pooled = &mut *pooled;
         let conn: &mut AsyncPgConnection = &mut pooled.connection;
         let mut retry = 0;
         loop {
-            AnsiTransactionManager::begin_transaction_sql(
-                &mut *conn,
-                "BEGIN ISOLATION LEVEL SERIALIZABLE",
-            )
-            .await?;
-            let result = match operation(&mut *conn).await {
-                // A failed COMMIT is rolled back by the transaction manager;
-                // a 40001 there is retried like any other.
-                Ok(value) => AnsiTransactionManager::commit_transaction(&mut *conn)
-                    .await
-                    .map(|()| value)
-                    .map_err(E::from),
-                Err(error) => {
-                    match AnsiTransactionManager::rollback_transaction(&mut *conn).await {
-                        Ok(()) => Err(error),
-                        Err(rollback) => {
-                            tracing::error!(operation = name, %rollback, "rollback failed");
-                            Err(E::from(rollback))
+            let attempt = async {
+                AnsiTransactionManager::begin_transaction_sql(
+                    &mut *conn,
+                    "BEGIN ISOLATION LEVEL SERIALIZABLE",
+                )
+                .await?;
+                match operation(&mut *conn).await {
+                    // A failed COMMIT is rolled back by the transaction
+                    // manager; a 40001 there is retried like any other.
+                    Ok(value) => AnsiTransactionManager::commit_transaction(&mut *conn)
+                        .await
+                        .map(|()| value)
+                        .map_err(E::from),
+                    Err(error) => {
+                        match AnsiTransactionManager::rollback_transaction(&mut *conn).await {
+                            Ok(()) => Err(error),
+                            Err(rollback) => {
+                                tracing::error!(operation = name, %rollback, "rollback failed");
+                                Err(E::from(rollback))
+                            }
                         }
                     }
                 }
             };
+            let result = sqlstate::scope(&pooled.server_error, attempt).await;
+            pooled.lost |= result.as_ref().is_err_and(E::outcome_unknown);
             match self.next_step(name, result, &mut retry) {
                 ControlFlow::Break(result) => return result,
                 ControlFlow::Continue(delay) => tokio::time::sleep(delay).await,
@@ -214,9 +233,12 @@ impl Database {
         E: TransactionError + 'a,
     {
         let mut pooled = self.connection().await?;
+        let pooled = &mut *pooled;
         let mut retry = 0;
         loop {
-            let result = operation(&mut pooled.connection).await;
+            let result =
+                sqlstate::scope(&pooled.server_error, operation(&mut pooled.connection)).await;
+            pooled.lost |= result.as_ref().is_err_and(E::outcome_unknown);
             match self.next_step(name, result, &mut retry) {
                 ControlFlow::Break(result) => return result,
                 ControlFlow::Continue(delay) => tokio::time::sleep(delay).await,

@@ -9,8 +9,9 @@ use diesel::ConnectionError;
 use diesel_async::pooled_connection::{PoolError, PoolableConnection};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
-use crate::connect;
+use crate::sqlstate::LastServerError;
 use crate::statement_log::{HEALTH_CHECK_SQL, StatementLog};
+use crate::{connect, transport};
 
 /// The pool every operation's connection comes from.
 pub type Pool = bb8::Pool<Manager>;
@@ -150,6 +151,11 @@ pub(crate) fn build(config: &PoolConfig) -> (Pool, LastConnectionError) {
 /// dereferences to the `AsyncPgConnection`.
 pub struct Connection {
     pub(crate) connection: AsyncPgConnection,
+    /// The last error the server sent on it, with its SQLSTATE.
+    pub(crate) server_error: LastServerError,
+    /// Set when an operation lost the connection: it is closed rather than
+    /// handed out again, even before the driver has noticed.
+    pub(crate) lost: bool,
     returned_at: Instant,
 }
 
@@ -195,12 +201,14 @@ impl bb8::ManageConnection for Manager {
     type Error = PoolError;
 
     async fn connect(&self) -> Result<Connection, PoolError> {
-        let connection = setup(&self.config, self.config.statement_log.clone())
+        let (connection, server_error) = setup(&self.config, self.config.statement_log.clone())
             .await
             .map_err(PoolError::ConnectionError)?;
         self.last_error.set(None);
         Ok(Connection {
             connection,
+            server_error,
+            lost: false,
             returned_at: Instant::now(),
         })
     }
@@ -223,7 +231,9 @@ impl bb8::ManageConnection for Manager {
     fn has_broken(&self, pooled: &mut Connection) -> bool {
         // Called as the connection goes back to the pool.
         pooled.returned_at = Instant::now();
-        std::thread::panicking() || PoolableConnection::is_broken(&mut pooled.connection)
+        pooled.lost
+            || std::thread::panicking()
+            || PoolableConnection::is_broken(&mut pooled.connection)
     }
 }
 
@@ -251,29 +261,17 @@ pub fn session_setup_sql(statement_timeout: Option<Duration>) -> String {
     sql
 }
 
-/// Opens one connection and prepares its session.
+/// Opens one connection and prepares its session; returns it with its
+/// server-error slot (see `sqlstate`).
 pub(crate) async fn setup(
     config: &PoolConfig,
     statement_log: Option<StatementLog>,
-) -> Result<AsyncPgConnection, ConnectionError> {
+) -> Result<(AsyncPgConnection, LastServerError), ConnectionError> {
     let (mut pg, tls) = connect::parse(&config.url)?;
     if pg.get_application_name().is_none() {
         pg.application_name(&config.application_name);
     }
-    // Connect with tokio-postgres directly: diesel-async's `establish` keeps
-    // only the top-level message ("error connecting to server") and drops
-    // the cause (e.g. "Connection refused", a certificate error).
-    let failed = |error: tokio_postgres::Error| ConnectionError::BadConnection(error_chain(&error));
-    let mut connection = match connect::connector(&tls)? {
-        None => {
-            let (client, connection) = pg.connect(tokio_postgres::NoTls).await.map_err(failed)?;
-            AsyncPgConnection::try_from_client_and_connection(client, connection).await?
-        }
-        Some(tls) => {
-            let (client, connection) = pg.connect(tls).await.map_err(failed)?;
-            AsyncPgConnection::try_from_client_and_connection(client, connection).await?
-        }
-    };
+    let (mut connection, last_error) = transport::open(&pg, connect::connector(&tls)?).await?;
     connection
         .batch_execute(&session_setup_sql(config.statement_timeout))
         .await
@@ -281,19 +279,7 @@ pub(crate) async fn setup(
     if let Some(log) = statement_log {
         connection.set_instrumentation(log);
     }
-    Ok(connection)
-}
-
-/// An error and its causes, in one line.
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    Ok((connection, last_error))
 }
 
 #[cfg(test)]

@@ -96,7 +96,10 @@ impl From<DbError> for ServiceError {
             _ => {}
         }
         match error {
-            DbError::SerializationFailure | DbError::Unavailable(_) => Self::Unavailable(error),
+            DbError::SerializationFailure
+            | DbError::Unavailable(_)
+            | DbError::AmbiguousResult(_)
+            | DbError::ConnectionLost(_) => Self::Unavailable(error),
             other => Self::Internal(Box::new(other)),
         }
     }
@@ -111,6 +114,10 @@ impl From<diesel::result::Error> for ServiceError {
 impl TransactionError for ServiceError {
     fn is_retryable(&self) -> bool {
         matches!(self, Self::Unavailable(error) if error.is_retryable())
+    }
+
+    fn outcome_unknown(&self) -> bool {
+        matches!(self, Self::Unavailable(error) if error.outcome_unknown())
     }
 }
 
@@ -145,6 +152,23 @@ mod tests {
         let error = ServiceError::from(unique("users_pkey"));
         assert!(matches!(error, ServiceError::Internal(_)));
         assert_eq!(error.to_string(), "internal error");
+    }
+
+    #[test]
+    fn a_lost_answer_is_unavailable_and_not_retried_blindly() {
+        for error in [
+            DbError::AmbiguousResult("result is ambiguous".into()),
+            DbError::ConnectionLost("connection closed".into()),
+        ] {
+            let error = ServiceError::from(error);
+            assert!(matches!(error, ServiceError::Unavailable(_)), "{error:?}");
+            assert!(
+                error.outcome_unknown() && !error.is_retryable(),
+                "{error:?}"
+            );
+        }
+        assert!(!ServiceError::from(DbError::Unavailable("refused".into())).outcome_unknown());
+        assert!(!ServiceError::NotFound(Entity::Ride).outcome_unknown());
     }
 
     #[test]

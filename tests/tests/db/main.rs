@@ -8,5 +8,6 @@ mod pool;
 mod rows;
 mod runner;
 mod schema;
+mod sqlstate;
 mod support;
 mod tls;
