@@ -35,6 +35,10 @@ impl TestServer {
 
     /// The app with extra settings, e.g. `[("REGION", "gcp-europe-west1")]`,
     /// `[("DEBUG", "false")]` or `[("STATEMENT_TIMEOUT", "1")]`.
+    ///
+    /// The abuse limits are off unless `settings` set them: every test
+    /// client shares one loopback address, and most tests sign up and log
+    /// in more often than a public deployment lets one client.
     pub async fn start_with(settings: &[(&str, &str)]) -> Self {
         let db = TestDb::new().await;
         let url = db.url();
@@ -44,6 +48,15 @@ impl TestServer {
             ("DEBUG".to_owned(), "true".to_owned()),
             ("REGION".to_owned(), Region::UsEast1.as_str().to_owned()),
         ];
+        for limit in [
+            "LOGIN_RATE_PER_USERNAME",
+            "LOGIN_RATE_PER_CLIENT",
+            "SIGNUP_RATE_PER_CLIENT",
+            "ADD_VEHICLE_RATE_PER_CLIENT",
+        ] {
+            vars.push((limit.to_owned(), "off".to_owned()));
+        }
+        vars.push(("PASSWORD_CHECKS_PER_CLIENT".to_owned(), "1000".to_owned()));
         for (key, value) in settings {
             vars.retain(|(k, _)| k != key);
             vars.push(((*key).to_owned(), (*value).to_owned()));

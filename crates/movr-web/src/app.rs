@@ -9,7 +9,7 @@ use poem::web::cookie::{CookieKey, SameSite};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, post};
 
 use crate::error::PageError;
-use crate::middleware::SecurityHeaders;
+use crate::middleware::{ClientAddrs, SecurityHeaders};
 use crate::page::{LoginRequired, PageParts};
 use crate::pages::{account, home, rides, users, vehicles};
 use crate::request_log::{RequestId, RequestLog};
@@ -85,6 +85,7 @@ pub fn app(
             state.maps_key.is_some(),
             secure_cookies,
         ))
+        .with(ClientAddrs::new(state.trusted_proxy_hops))
         .data(state)
         .with(RequestLog)
         .map_to_response()

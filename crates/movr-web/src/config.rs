@@ -13,13 +13,19 @@
 //! | `STATEMENT_TIMEOUT` | `30` | seconds the database may spend on one statement (`0`: no limit) |
 //! | `FOLLOWER_READS` | `false` | CockroachDB only: list vehicles from the nearest replica, a few seconds stale |
 //!
+//! and the abuse limits of [`Limits`] (module `limits`).
+//!
 //! A missing or invalid setting is a [`ConfigError`] naming the variable and
 //! what is expected, in one line.
+
+mod limits;
 
 use std::collections::HashSet;
 use std::fmt;
 
 use movr_core::Region;
+
+pub use limits::{Limits, Rate};
 
 /// A value kept out of logs and `Debug` output.
 #[derive(Clone, PartialEq, Eq)]
@@ -69,6 +75,8 @@ pub struct Settings {
     pub follower_reads: bool,
     /// How long the database may spend on one statement; `None`: no limit.
     pub statement_timeout: Option<std::time::Duration>,
+    /// Abuse limits: rates per client and per username.
+    pub limits: Limits,
 }
 
 /// A setting that is missing or invalid.
@@ -190,6 +198,7 @@ impl Settings {
             debug,
             follower_reads,
             statement_timeout,
+            limits: Limits::from_lookup(get)?,
         })
     }
 }

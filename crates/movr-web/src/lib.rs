@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod page;
 pub mod pages;
+pub mod rate_limit;
 pub mod request_log;
 pub mod seed;
 pub mod server;

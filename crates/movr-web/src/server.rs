@@ -12,6 +12,7 @@ use poem::listener::{Acceptor, TcpAcceptor};
 
 use crate::app::app;
 use crate::config::Settings;
+use crate::rate_limit::RateLimits;
 use crate::state::AppState;
 use crate::templates::Templates;
 
@@ -26,6 +27,8 @@ pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppSta
         region: settings.region,
         maps_key: settings.api_key.clone(),
         regions: crate::views::regions(),
+        limits: RateLimits::new(&settings.limits),
+        trusted_proxy_hops: settings.limits.trusted_proxy_hops,
     }))
 }
 

@@ -4,6 +4,7 @@ use movr_core::Region;
 use movr_service::MovR;
 
 use crate::config::Secret;
+use crate::rate_limit::RateLimits;
 use crate::templates::Templates;
 use crate::views::RegionView;
 
@@ -20,4 +21,8 @@ pub struct AppState {
     pub maps_key: Option<Secret<String>>,
     /// Every region and its cities, as menus show them (built once).
     pub regions: Vec<RegionView>,
+    /// This instance's abuse limits.
+    pub limits: RateLimits,
+    /// `X-Forwarded-For` entries added by the deployment's own proxies.
+    pub trusted_proxy_hops: usize,
 }

@@ -13,6 +13,7 @@ mod city;
 mod headers;
 mod health;
 mod races;
+mod rate_limits;
 mod request_ids;
 mod rides;
 mod security;

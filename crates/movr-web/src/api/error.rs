@@ -17,6 +17,7 @@ use poem_openapi::registry::{
 use poem_openapi::types::{ToJSON, Type};
 use poem_openapi::{ApiResponse, Enum, Object};
 
+use crate::rate_limit::Refused;
 use crate::request_log::RequestId;
 
 /// What went wrong, for programs. Stable: clients may match on it.
@@ -56,6 +57,9 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// Too many logins at once; retry shortly.
     Busy,
+    /// Too many attempts from this client or at this account; retry after
+    /// `Retry-After` seconds.
+    TooManyRequests,
     /// The database is unreachable or contended; retry shortly.
     Unavailable,
     /// A fault on MovR's side; the `x-request-id` header identifies it.
@@ -95,11 +99,13 @@ pub struct ApiError {
     body: ErrorBody,
     /// For the log only: why a 500 happened.
     cause: Option<String>,
+    /// Seconds for a 429's `Retry-After` (small: the error stays small).
+    retry_after: Option<u32>,
 }
 
 /// Every status an API operation may answer with an [`ErrorBody`], as the
 /// spec lists them.
-const ERROR_STATUSES: [(u16, &str); 10] = [
+const ERROR_STATUSES: [(u16, &str); 11] = [
     (400, "The request does not match the API."),
     (401, "No valid bearer token, or wrong credentials."),
     (403, "Not yours."),
@@ -108,6 +114,7 @@ const ERROR_STATUSES: [(u16, &str); 10] = [
     (413, "The body is too large."),
     (415, "The body is not JSON."),
     (422, "A field's value is not acceptable."),
+    (429, "Too many attempts; retry after `Retry-After` seconds."),
     (500, "A fault on MovR's side."),
     (503, "Temporarily unavailable; retry shortly."),
 ];
@@ -124,7 +131,22 @@ impl ApiError {
                 errors: Vec::new(),
             },
             cause: None,
+            retry_after: None,
         }
+    }
+
+    /// 429 for a request over one of the abuse limits.
+    pub fn too_many(refused: Refused) -> Self {
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyRequests,
+            format!(
+                "too many attempts; retry in {} seconds",
+                refused.retry_after_secs()
+            ),
+        );
+        error.retry_after = Some(u32::try_from(refused.retry_after_secs()).unwrap_or(u32::MAX));
+        error
     }
 
     /// 422 for input that failed validation, naming every field at fault.
@@ -289,6 +311,12 @@ impl ResponseError for ApiError {
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
+            StatusCode::TOO_MANY_REQUESTS => {
+                let seconds = self.retry_after.unwrap_or(1);
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
             _ => {}
         }
         response
@@ -332,9 +360,9 @@ documented! {
     /// A path parameter only.
     CityLookup: [400];
     /// Signing up.
-    SignUp: [400, 409, 413, 415, 422, 500, 503];
+    SignUp: [400, 409, 413, 415, 422, 429, 500, 503];
     /// Logging in.
-    LogIn: [400, 401, 413, 415, 500, 503];
+    LogIn: [400, 401, 413, 415, 429, 500, 503];
     /// Needs a token, nothing else.
     Authenticated: [401, 500, 503];
     /// Deleting one's account.
@@ -344,7 +372,7 @@ documented! {
     /// One vehicle.
     VehicleLookup: [400, 401, 404, 500, 503];
     /// Listing a vehicle (404: the account vanished meanwhile).
-    AddVehicle: [400, 401, 404, 413, 415, 422, 500, 503];
+    AddVehicle: [400, 401, 404, 413, 415, 422, 429, 500, 503];
     /// Removing a vehicle.
     RemoveVehicle: [400, 401, 403, 404, 409, 500, 503];
     /// Starting a ride.
@@ -405,7 +433,9 @@ impl<D: Documented> ApiResponse for Failure<D> {
                     }],
                     headers: match status {
                         401 => vec![header("WWW-Authenticate", "`Bearer`.")],
-                        503 => vec![header("Retry-After", "Seconds to wait before retrying.")],
+                        429 | 503 => {
+                            vec![header("Retry-After", "Seconds to wait before retrying.")]
+                        }
                         _ => Vec::new(),
                     },
                 })

@@ -9,8 +9,9 @@ use poem_openapi::{Object, OpenApi};
 
 use super::{ApiTags, Created, Done};
 use crate::api::auth::BearerToken;
-use crate::api::error::{Authenticated, Failure, LogIn};
+use crate::api::error::{ApiError, Authenticated, Failure, LogIn};
 use crate::api::model::{Text, Timestamp};
+use crate::middleware::ClientAddr;
 use crate::state::AppState;
 
 /// A username and password.
@@ -53,8 +54,13 @@ impl TokensApi {
     async fn log_in(
         &self,
         state: Data<&Arc<AppState>>,
+        client: ClientAddr,
         login: Json<LoginJson>,
     ) -> Result<Created<TokenJson>, Failure<LogIn>> {
+        let _ticket = state
+            .limits
+            .log_in(client, &login.username.0)
+            .map_err(ApiError::too_many)?;
         let token = state
             .movr
             .issue_token(&login.username.0, &login.password.0)

@@ -13,6 +13,7 @@ use super::{ApiTags, Created, Done};
 use crate::api::auth::BearerToken;
 use crate::api::error::{ApiError, Authenticated, DeleteAccount, Failure, SignUp};
 use crate::api::model::{Text, UserJson};
+use crate::middleware::ClientAddr;
 use crate::state::AppState;
 
 /// A sign-up, as `movr-core`'s `NewUserForm`: every field is checked and
@@ -59,12 +60,14 @@ impl UsersApi {
     async fn register(
         &self,
         state: Data<&Arc<AppState>>,
+        client: ClientAddr,
         form: Json<NewUserJson>,
     ) -> Result<Created<UserJson>, Failure<SignUp>> {
         let form: NewUserForm = form.0.into();
         let new_user = form
             .validate()
             .map_err(|errors| ApiError::invalid(&errors))?;
+        let _ticket = state.limits.sign_up(client).map_err(ApiError::too_many)?;
         let user = state.movr.register(new_user).await?;
         Ok(Created::Created(Json(user.into())))
     }

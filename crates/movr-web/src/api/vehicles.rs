@@ -18,6 +18,7 @@ use crate::api::error::{
     AddVehicle, ApiError, Authenticated, Failure, Listing, RemoveVehicle, VehicleLookup,
 };
 use crate::api::model::{CityJson, Text, VehicleJson};
+use crate::middleware::ClientAddr;
 use crate::state::AppState;
 
 /// A new vehicle, as `movr-core`'s `NewVehicleForm`; it is listed in the
@@ -145,12 +146,17 @@ impl VehiclesApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: BearerToken,
+        client: ClientAddr,
         form: Json<NewVehicleJson>,
     ) -> Result<Created<VehicleJson>, Failure<AddVehicle>> {
         let form: NewVehicleForm = form.0.into();
         let new_vehicle = form
             .validate()
             .map_err(|errors| ApiError::invalid(&errors))?;
+        state
+            .limits
+            .add_vehicle(client)
+            .map_err(ApiError::too_many)?;
         let vehicle = state.movr.add_vehicle(auth.0.actor, new_vehicle).await?;
         Ok(Created::Created(Json(vehicle.into())))
     }

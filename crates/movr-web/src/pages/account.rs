@@ -12,7 +12,10 @@ use tera::Context;
 
 use crate::error::PageError;
 use crate::forms::{Button, ProtectedForm};
+use crate::middleware::ClientAddr;
 use crate::page::Page;
+use crate::pages::too_many;
+use crate::rate_limit::Refused;
 use crate::session::{self, FlashLevel};
 
 /// The login form.
@@ -30,13 +33,27 @@ pub async fn login_page(page: Page) -> poem::Result<Response> {
     if page.user.is_some() {
         return Ok(page.redirect("/vehicles"));
     }
-    Ok(login_form(&page, "", false)?.into_response())
+    Ok(login_form(&page, "", LoginRefusal::None)?.into_response())
 }
 
-fn login_form(page: &Page, username: &str, failed: bool) -> Result<Html<String>, PageError> {
+/// Why the login form is shown again, if it is.
+enum LoginRefusal {
+    None,
+    WrongCredentials,
+    TooMany(Refused),
+}
+
+fn login_form(
+    page: &Page,
+    username: &str,
+    refusal: LoginRefusal,
+) -> Result<Html<String>, PageError> {
     let mut context = Context::new();
     context.insert("username", username);
-    context.insert("failed", &failed);
+    context.insert("failed", &matches!(refusal, LoginRefusal::WrongCredentials));
+    if let LoginRefusal::TooMany(refused) = refusal {
+        context.insert("refused", &refused.to_string());
+    }
     page.render("login.html", "login", context)
 }
 
@@ -45,8 +62,17 @@ fn login_form(page: &Page, username: &str, failed: bool) -> Result<Html<String>,
 #[handler]
 pub async fn login(
     page: Page,
+    client: ClientAddr,
     ProtectedForm(form): ProtectedForm<LoginForm>,
 ) -> poem::Result<Response> {
+    let _ticket = match page.state.limits.log_in(client, &form.username) {
+        Ok(ticket) => ticket,
+        Err(refused) => {
+            let username = form.username.trim();
+            let form = login_form(&page, username, LoginRefusal::TooMany(refused))?;
+            return Ok(too_many(form, refused));
+        }
+    };
     match page
         .state
         .movr
@@ -63,7 +89,7 @@ pub async fn login(
         }
         Err(ServiceError::InvalidCredentials) => Ok((
             StatusCode::UNAUTHORIZED,
-            login_form(&page, form.username.trim(), true)?,
+            login_form(&page, form.username.trim(), LoginRefusal::WrongCredentials)?,
         )
             .into_response()),
         Err(error) => Err(PageError::from(error).into()),
@@ -109,17 +135,21 @@ pub async fn register_page(page: Page) -> poem::Result<Response> {
         city: page.city.as_str(),
         ..RegisterValues::default()
     };
-    Ok(register_form(&page, &values, &BTreeMap::new())?.into_response())
+    Ok(register_form(&page, &values, &BTreeMap::new(), None)?.into_response())
 }
 
 fn register_form(
     page: &Page,
     values: &RegisterValues<'_>,
     errors: &BTreeMap<String, String>,
+    refused: Option<Refused>,
 ) -> Result<Html<String>, PageError> {
     let mut context = Context::new();
     context.insert("values", values);
     context.insert("errors", errors);
+    if let Some(refused) = refused {
+        context.insert("refused", &refused.to_string());
+    }
     page.render("register.html", "register", context)
 }
 
@@ -136,6 +166,7 @@ fn errors_by_field(errors: &ValidationErrors) -> BTreeMap<String, String> {
 #[handler]
 pub async fn register(
     page: Page,
+    client: ClientAddr,
     ProtectedForm(form): ProtectedForm<NewUserForm>,
 ) -> poem::Result<Response> {
     let values = RegisterValues {
@@ -148,13 +179,20 @@ pub async fn register(
     let refused = |errors: BTreeMap<String, String>| -> poem::Result<Response> {
         Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            register_form(&page, &values, &errors)?,
+            register_form(&page, &values, &errors, None)?,
         )
             .into_response())
     };
     let new_user = match form.validate() {
         Ok(new_user) => new_user,
         Err(errors) => return refused(errors_by_field(&errors)),
+    };
+    let _ticket = match page.state.limits.sign_up(client) {
+        Ok(ticket) => ticket,
+        Err(refused) => {
+            let form = register_form(&page, &values, &BTreeMap::new(), Some(refused))?;
+            return Ok(too_many(form, refused));
+        }
     };
     match page.state.movr.register(new_user).await {
         Ok(user) => {

@@ -9,7 +9,20 @@ pub mod vehicles;
 
 use std::str::FromStr;
 
+use poem::http::{StatusCode, header};
+use poem::web::Html;
+use poem::{IntoResponse, Response};
+
 use crate::error::PageError;
+use crate::rate_limit::Refused;
+
+/// A form shown again with 429 and `Retry-After`: the client is over one
+/// of the abuse limits (the form says so).
+fn too_many(form: Html<String>, refused: Refused) -> Response {
+    (StatusCode::TOO_MANY_REQUESTS, form)
+        .with_header(header::RETRY_AFTER, refused.retry_after_secs())
+        .into_response()
+}
 
 /// Parses an id from a URL; a malformed id is as unknown as a missing one.
 fn parse_id<T: FromStr>(raw: &str, what: &str) -> Result<T, PageError> {

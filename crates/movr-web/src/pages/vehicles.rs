@@ -10,10 +10,12 @@ use poem::{IntoResponse, Response, handler};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
-use super::{coordinate, parse_id};
+use super::{coordinate, parse_id, too_many};
 use crate::error::PageError;
 use crate::forms::{Button, ProtectedForm};
+use crate::middleware::ClientAddr;
 use crate::page::Page;
+use crate::rate_limit::Refused;
 use crate::session::FlashLevel;
 use crate::views::{CityView, VehicleCard};
 
@@ -79,7 +81,7 @@ pub async fn add_page(page: Page) -> poem::Result<Response> {
         vehicle_type: VehicleType::Scooter.as_str().to_owned(),
         ..AddVehicleInput::default()
     };
-    Ok(add_form(&page, me.city, &input, &BTreeMap::new())?.into_response())
+    Ok(add_form(&page, me.city, &input, &BTreeMap::new(), None)?.into_response())
 }
 
 fn add_form(
@@ -87,10 +89,14 @@ fn add_form(
     home: movr_core::City,
     input: &AddVehicleInput,
     errors: &BTreeMap<String, String>,
+    refused: Option<Refused>,
 ) -> Result<Html<String>, PageError> {
     let mut context = Context::new();
     context.insert("values", input);
     context.insert("errors", errors);
+    if let Some(refused) = refused {
+        context.insert("refused", &refused.to_string());
+    }
     context.insert("home_city", &CityView::from(home));
     context.insert(
         "types",
@@ -132,6 +138,7 @@ fn validate(input: &AddVehicleInput) -> Result<movr_core::NewVehicle, Validation
 #[handler]
 pub async fn add(
     page: Page,
+    client: ClientAddr,
     ProtectedForm(input): ProtectedForm<AddVehicleInput>,
 ) -> poem::Result<Response> {
     let me = page.require_user()?;
@@ -143,10 +150,14 @@ pub async fn add(
                 .iter()
                 .map(|e| (e.field.clone(), e.reason.clone()))
                 .collect();
-            let form = add_form(&page, me.city, &input, &errors)?;
+            let form = add_form(&page, me.city, &input, &errors, None)?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, form).into_response());
         }
     };
+    if let Err(refused) = page.state.limits.add_vehicle(client) {
+        let form = add_form(&page, me.city, &input, &BTreeMap::new(), Some(refused))?;
+        return Ok(too_many(form, refused));
+    }
     let vehicle = page
         .state
         .movr

@@ -1,0 +1,197 @@
+//! The abuse limits' settings (see the README's configuration table).
+//!
+//! | variable | default | meaning |
+//! | --- | --- | --- |
+//! | `TRUSTED_PROXY_HOPS` | `0` | how many `X-Forwarded-For` entries the deployment's own proxies add (the GKE load balancer: 2); `0` trusts none and uses the socket peer |
+//! | `LOGIN_RATE_PER_USERNAME` | `10/5m` | login attempts (page and API tokens together) per username |
+//! | `LOGIN_RATE_PER_CLIENT` | `30/1m` | login attempts per client address |
+//! | `SIGNUP_RATE_PER_CLIENT` | `10/1h` | sign-ups (page and API) per client address |
+//! | `ADD_VEHICLE_RATE_PER_CLIENT` | `30/1h` | vehicles listed per client address |
+//! | `PASSWORD_CHECKS_PER_CLIENT` | `2` | password hashes one client address may have running or queued at once |
+//!
+//! A rate is `N/PERIOD` (`PERIOD` like `30s`, `5m`, `1h`): a burst of `N`,
+//! refilled evenly over the period; `off` disables that limit.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use super::ConfigError;
+
+/// A rate: up to `burst` at once, one more every `period / burst`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// How many may come at once, and per `period`.
+    pub burst: NonZeroU32,
+    /// The time over which `burst` refills.
+    pub period: Duration,
+}
+
+impl Rate {
+    const fn new(burst: u32, seconds: u64) -> Self {
+        Self {
+            burst: match NonZeroU32::new(burst) {
+                Some(burst) => burst,
+                None => NonZeroU32::MIN,
+            },
+            period: Duration::from_secs(seconds),
+        }
+    }
+
+    /// `N/PERIOD`, or `off` (`None`).
+    fn parse(variable: &'static str, value: &str) -> Result<Option<Self>, ConfigError> {
+        let value = value.trim();
+        if value.eq_ignore_ascii_case("off") {
+            return Ok(None);
+        }
+        let invalid = || {
+            ConfigError::new(
+                variable,
+                format!("expected N/PERIOD such as 10/5m (or off), got {value:?}"),
+            )
+        };
+        let (burst, period) = value.split_once('/').ok_or_else(invalid)?;
+        let burst = burst.trim().parse::<NonZeroU32>().map_err(|_| invalid())?;
+        let period = humantime::parse_duration(period.trim()).map_err(|_| invalid())?;
+        // Each refill step must be at least a microsecond, and a limit that
+        // refills over more than a day is a ban, not a rate.
+        if period < Duration::from_millis(1) || period > Duration::from_secs(86_400) {
+            return Err(ConfigError::new(
+                variable,
+                format!("expected a period from 1ms to 24h, got {value:?}"),
+            ));
+        }
+        Ok(Some(Self { burst, period }))
+    }
+}
+
+/// The limits that keep one client, or one target account, from using up
+/// the service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// `X-Forwarded-For` entries added by the deployment's own proxies.
+    pub trusted_proxy_hops: usize,
+    /// Login attempts per username; `None`: no limit.
+    pub login_per_username: Option<Rate>,
+    /// Login attempts per client address.
+    pub login_per_client: Option<Rate>,
+    /// Sign-ups per client address.
+    pub signup_per_client: Option<Rate>,
+    /// Vehicles listed per client address.
+    pub add_vehicle_per_client: Option<Rate>,
+    /// Password hashes one client may have running or waiting at once.
+    pub password_checks_per_client: NonZeroU32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            trusted_proxy_hops: 0,
+            login_per_username: Some(Rate::new(10, 300)),
+            login_per_client: Some(Rate::new(30, 60)),
+            signup_per_client: Some(Rate::new(10, 3600)),
+            add_vehicle_per_client: Some(Rate::new(30, 3600)),
+            password_checks_per_client: NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN),
+        }
+    }
+}
+
+impl Limits {
+    /// Reads the limits through `get` (blank values already left out).
+    pub(super) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let defaults = Self::default();
+        let rate = |variable: &'static str, default: Option<Rate>| match get(variable) {
+            None => Ok(default),
+            Some(value) => Rate::parse(variable, &value),
+        };
+        let trusted_proxy_hops = match get("TRUSTED_PROXY_HOPS") {
+            None => defaults.trusted_proxy_hops,
+            Some(value) => value
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|hops| *hops <= 16)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "TRUSTED_PROXY_HOPS",
+                        format!("expected a number of proxies from 0 to 16, got {value:?}"),
+                    )
+                })?,
+        };
+        let password_checks_per_client = match get("PASSWORD_CHECKS_PER_CLIENT") {
+            None => defaults.password_checks_per_client,
+            Some(value) => value.trim().parse::<NonZeroU32>().map_err(|_| {
+                ConfigError::new(
+                    "PASSWORD_CHECKS_PER_CLIENT",
+                    format!("expected a number from 1 up, got {value:?}"),
+                )
+            })?,
+        };
+        Ok(Self {
+            trusted_proxy_hops,
+            login_per_username: rate("LOGIN_RATE_PER_USERNAME", defaults.login_per_username)?,
+            login_per_client: rate("LOGIN_RATE_PER_CLIENT", defaults.login_per_client)?,
+            signup_per_client: rate("SIGNUP_RATE_PER_CLIENT", defaults.signup_per_client)?,
+            add_vehicle_per_client: rate(
+                "ADD_VEHICLE_RATE_PER_CLIENT",
+                defaults.add_vehicle_per_client,
+            )?,
+            password_checks_per_client,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(vars: &[(&str, &str)]) -> Result<Limits, ConfigError> {
+        Limits::from_lookup(|name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+    }
+
+    #[test]
+    fn defaults_fit_a_public_deployment() {
+        let limits = limits(&[]).expect("defaults");
+        assert_eq!(limits, Limits::default());
+        assert_eq!(limits.login_per_username, Some(Rate::new(10, 300)));
+        assert_eq!(limits.trusted_proxy_hops, 0);
+    }
+
+    #[test]
+    fn rates_are_n_per_period_or_off() {
+        let limits = limits(&[
+            ("LOGIN_RATE_PER_USERNAME", "3/10s"),
+            ("LOGIN_RATE_PER_CLIENT", " off "),
+            ("SIGNUP_RATE_PER_CLIENT", "100/1h"),
+            ("TRUSTED_PROXY_HOPS", "2"),
+            ("PASSWORD_CHECKS_PER_CLIENT", "1"),
+        ])
+        .expect("valid");
+        assert_eq!(limits.login_per_username, Some(Rate::new(3, 10)));
+        assert_eq!(limits.login_per_client, None);
+        assert_eq!(limits.signup_per_client, Some(Rate::new(100, 3600)));
+        assert_eq!(limits.trusted_proxy_hops, 2);
+        assert_eq!(limits.password_checks_per_client.get(), 1);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (variable, value) in [
+            ("LOGIN_RATE_PER_USERNAME", "10"),
+            ("LOGIN_RATE_PER_USERNAME", "0/1m"),
+            ("LOGIN_RATE_PER_CLIENT", "ten/1m"),
+            ("SIGNUP_RATE_PER_CLIENT", "10/forever"),
+            ("ADD_VEHICLE_RATE_PER_CLIENT", "10/30d"),
+            ("TRUSTED_PROXY_HOPS", "-1"),
+            ("TRUSTED_PROXY_HOPS", "100"),
+            ("PASSWORD_CHECKS_PER_CLIENT", "0"),
+        ] {
+            let error = limits(&[(variable, value)]).expect_err(value);
+            assert_eq!(error.variable, variable, "{value}");
+            assert!(error.problem.contains(value), "{error}");
+        }
+    }
+}
