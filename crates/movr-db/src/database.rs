@@ -232,6 +232,75 @@ impl Database {
         T: Send + 'a,
         E: TransactionError + 'a,
     {
+        self.run_with(name, &mut operation).await
+    }
+
+    /// Runs a single-statement write like [`Database::run`], and finds out
+    /// what happened when its answer is lost.
+    ///
+    /// The write must carry an id the client chose (a new ride's, user's or
+    /// vehicle's), and `check` must read, by that id, what the write leaves
+    /// behind. When the outcome is unknown — CockroachDB's "result is
+    /// ambiguous" (40003), or the connection broke before the answer came
+    /// ([`TransactionError::outcome_unknown`]) — `check` runs on another
+    /// connection: if the write happened, its result is returned; only when
+    /// it certainly did not is the write sent again (at most the retry
+    /// policy's attempts in all). Nothing is lost and nothing is done twice.
+    ///
+    /// The look-up sees the truth on both engines: on CockroachDB a read
+    /// that meets the write's unresolved intents waits for (or drives) the
+    /// transaction's resolution, so it never sees a half-known state; on
+    /// PostgreSQL a backend finishes (or aborts) its commit before its
+    /// connection closes.
+    pub async fn run_idempotent<'a, T, E, F, C>(
+        &self,
+        name: &'static str,
+        mut operation: F,
+        mut check: C,
+    ) -> Result<T, E>
+    where
+        F: for<'r> FnMut(&'r mut AsyncPgConnection) -> ScopedBoxFuture<'a, 'r, Result<T, E>>
+            + Send
+            + 'a,
+        C: for<'r> FnMut(
+                &'r mut AsyncPgConnection,
+            ) -> ScopedBoxFuture<'a, 'r, Result<Option<T>, E>>
+            + Send
+            + 'a,
+        T: Send + 'a,
+        E: TransactionError + 'a,
+    {
+        let mut attempt = 1;
+        loop {
+            match self.run_with(name, &mut operation).await {
+                Err(error) if error.outcome_unknown() && attempt < self.retry.max_attempts => {
+                    tracing::warn!(
+                        operation = name,
+                        attempt,
+                        "the write's outcome is unknown; looking it up"
+                    );
+                    if let Some(done) = self.run_with(name, &mut check).await? {
+                        tracing::info!(operation = name, "the write had happened");
+                        return Ok(done);
+                    }
+                    tracing::info!(
+                        operation = name,
+                        "the write had not happened; sending it again"
+                    );
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// [`Database::run`]'s loop, borrowing the operation.
+    async fn run_with<'a, T, E, F>(&self, name: &'static str, operation: &mut F) -> Result<T, E>
+    where
+        F: for<'r> FnMut(&'r mut AsyncPgConnection) -> ScopedBoxFuture<'a, 'r, Result<T, E>> + Send,
+        T: Send + 'a,
+        E: TransactionError + 'a,
+    {
         let mut pooled = self.connection().await?;
         let pooled = &mut *pooled;
         let mut retry = 0;

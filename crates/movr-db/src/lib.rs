@@ -18,8 +18,8 @@
 //! socket is watched for the server's error codes (`sqlstate`), because
 //! diesel exposes only a few of them. [`DbError::outcome_unknown`] marks a
 //! write whose commit's answer was lost (CockroachDB's 40003, or a broken
-//! connection): the caller must find out what happened before writing
-//! again.
+//! connection): [`Database::run_idempotent`] then looks the row up by its
+//! client-chosen id instead of guessing.
 //!
 //! `schema.rs` is generated: regenerate it with `cargo xtask schema`
 //! (configuration in the workspace's `diesel.toml`), never by hand.

@@ -54,6 +54,17 @@ pub struct RideRow {
     pub end_time: Option<DateTime<Utc>>,
 }
 
+impl RideRow {
+    /// Whether the ride has ended at `location` (what ending it there
+    /// leaves behind).
+    pub fn is_ended_at(&self, location: &Location) -> bool {
+        let (longitude, latitude) = coordinates(location);
+        self.end_time.is_some()
+            && self.end_location.as_deref() == Some(location.label())
+            && (self.end_longitude, self.end_latitude) == (longitude, latitude)
+    }
+}
+
 impl TryFrom<RideRow> for Ride {
     type Error = DbError;
 

@@ -7,6 +7,13 @@
 //! answer precisely. Each operation is one database round trip where its
 //! logic allows (starting and ending a ride included); refusals spend one
 //! more read to say why.
+//!
+//! Every write carries an id chosen here (the new ride's, user's or
+//! vehicle's). When a write's answer is lost — CockroachDB's "result is
+//! ambiguous", or a connection that broke during the commit — starting and
+//! ending a ride, registering and adding a vehicle look their row up by
+//! that id and answer with what really happened; they write again only
+//! when it certainly did not happen.
 
 mod actor;
 mod error;

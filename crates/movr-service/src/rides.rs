@@ -23,19 +23,32 @@ impl MovR {
         vehicle: VehicleId,
     ) -> Result<Ride, ServiceError> {
         let ride_id = Uuid::new_v4();
+        // A lost answer is resolved by looking the new ride up by its id.
         let started = self
             .db
-            .run("start_ride", |conn| {
-                rides::start(
-                    conn,
-                    city,
-                    vehicle.into_uuid(),
-                    actor.city,
-                    actor.id.into_uuid(),
-                    ride_id,
-                )
-                .scope_boxed()
-            })
+            .run_idempotent(
+                "start_ride",
+                |conn| {
+                    rides::start(
+                        conn,
+                        city,
+                        vehicle.into_uuid(),
+                        actor.city,
+                        actor.id.into_uuid(),
+                        ride_id,
+                    )
+                    .scope_boxed()
+                },
+                |conn| {
+                    async move {
+                        let row =
+                            rides::find_for_rider(conn, actor.city, actor.id.into_uuid(), ride_id)
+                                .await?;
+                        Ok(row.map(Some))
+                    }
+                    .scope_boxed()
+                },
+            )
             .await?;
         match started {
             Some(row) => Ok(Ride::try_from(row)?),
@@ -83,18 +96,36 @@ impl MovR {
         location: Location,
     ) -> Result<Ride, ServiceError> {
         let location = &location;
+        // A lost answer is resolved by looking the ride up: ended here, it
+        // happened.
         let ended = self
             .db
-            .run("end_ride", |conn| {
-                rides::end(
-                    conn,
-                    actor.city,
-                    actor.id.into_uuid(),
-                    ride.into_uuid(),
-                    location,
-                )
-                .scope_boxed()
-            })
+            .run_idempotent(
+                "end_ride",
+                |conn| {
+                    rides::end(
+                        conn,
+                        actor.city,
+                        actor.id.into_uuid(),
+                        ride.into_uuid(),
+                        location,
+                    )
+                    .scope_boxed()
+                },
+                |conn| {
+                    async move {
+                        let row = rides::find_for_rider(
+                            conn,
+                            actor.city,
+                            actor.id.into_uuid(),
+                            ride.into_uuid(),
+                        )
+                        .await?;
+                        Ok(row.filter(|row| row.is_ended_at(location)).map(Some))
+                    }
+                    .scope_boxed()
+                },
+            )
             .await?;
         if let Some(row) = ended {
             return Ok(Ride::try_from(row)?);

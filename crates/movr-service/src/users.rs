@@ -26,8 +26,19 @@ impl MovR {
             username: new_user.username.as_str(),
             password_hash: &password_hash,
         };
+        // A lost answer is resolved by looking the new user up by its id.
         self.db
-            .run("register", |conn| users::insert(conn, row).scope_boxed())
+            .run_idempotent(
+                "register",
+                |conn| users::insert(conn, row).scope_boxed(),
+                |conn| {
+                    async move {
+                        let found = users::find_including_deleted(conn, row.city, id).await?;
+                        Ok(found.map(|_| ()))
+                    }
+                    .scope_boxed()
+                },
+            )
             .await?;
         Ok(User {
             id: UserId::from(id),

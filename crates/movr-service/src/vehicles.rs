@@ -88,18 +88,25 @@ impl MovR {
         actor: Actor,
         vehicle: NewVehicle,
     ) -> Result<Vehicle, ServiceError> {
+        let id = Uuid::new_v4();
         let row = NewVehicleRow {
-            id: Uuid::new_v4(),
+            id,
             vehicle_type: vehicle.vehicle_type.as_str(),
             location: &vehicle.location,
             color: vehicle.color.as_str(),
             brand: vehicle.brand.as_str(),
         };
+        // A lost answer is resolved by looking the new vehicle up by its id.
         let inserted = self
             .db
-            .run("add_vehicle", |conn| {
-                vehicles::insert(conn, actor.city, actor.id.into_uuid(), row).scope_boxed()
-            })
+            .run_idempotent(
+                "add_vehicle",
+                |conn| vehicles::insert(conn, actor.city, actor.id.into_uuid(), row).scope_boxed(),
+                |conn| {
+                    async move { Ok(vehicles::find(conn, actor.city, id).await?.map(Some)) }
+                        .scope_boxed()
+                },
+            )
             .await?;
         Ok(Vehicle::try_from(
             inserted.ok_or(ServiceError::NotFound(Entity::User))?,

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, reason = "a panic is how a test fails")]
 #![allow(missing_docs, reason = "test binary")]
 
+mod ambiguous;
 mod budgets;
 mod concurrency;
 mod rides;
