@@ -11,6 +11,8 @@ INSERT INTO "api_tokens" ("token_hash", "user_city", "user_id", "expires_at") VA
 
 SELECT "rides"."city", "rides"."id", "rides"."vehicle_id", "rides"."rider_city", "rides"."rider_id", "rides"."start_location", "rides"."start_longitude", "rides"."start_latitude", "rides"."end_location", "rides"."end_longitude", "rides"."end_latitude", "rides"."start_time", "rides"."end_time" FROM "rides" WHERE ("rides"."id" = $1) LIMIT $2;
 
+SELECT "rides"."city", "rides"."id", "rides"."vehicle_id", "rides"."rider_city", "rides"."rider_id", "rides"."start_location", "rides"."start_longitude", "rides"."start_latitude", "rides"."end_location", "rides"."end_longitude", "rides"."end_latitude", "rides"."start_time", "rides"."end_time" FROM "rides" WHERE ((("rides"."rider_city" = $1) AND ("rides"."rider_id" = $2)) AND ("rides"."id" = $3)) LIMIT $4;
+
 SELECT "users"."city", "users"."id" FROM ("api_tokens" INNER JOIN "users" ON (("users"."city" = "api_tokens"."user_city") AND ("users"."id" = "api_tokens"."user_id"))) WHERE (((("api_tokens"."token_hash" = $1) AND ("api_tokens"."revoked_at" IS NULL)) AND ("api_tokens"."expires_at" > CURRENT_TIMESTAMP)) AND ("users"."deleted_at" IS NULL)) LIMIT $2;
 
 SELECT "users"."city", "users"."id", "users"."first_name", "users"."last_name", "users"."email", "users"."username", "users"."password_hash", "users"."is_owner", "users"."active_ride_city", "users"."active_ride_id", "users"."deleted_at" FROM "users" WHERE (("users"."city" = $1) AND ("users"."deleted_at" IS NULL)) ORDER BY "users"."username" ASC;
@@ -49,12 +51,24 @@ WITH removed_user AS ( UPDATE users SET deleted_at = now(), is_owner = false WHE
 
 -- `movr migrate` (both engines), before choosing the schema:
 SELECT version() AS version;
-SELECT current_database() AS name;
 
--- CockroachDB only, behind the dialect switch: region setup (multi-region layout)
+-- CockroachDB only, behind the dialect switch: the layout's record:
+CREATE TABLE IF NOT EXISTS movr_schema_layout (id INT8 NOT NULL DEFAULT 1 PRIMARY KEY CHECK (id = 1), layout STRING NOT NULL);
+SELECT layout FROM movr_schema_layout WHERE id = 1;
+SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '__diesel_schema_migrations';
+SELECT version AS layout FROM __diesel_schema_migrations;
+SELECT count(*) AS n FROM [SHOW COLUMNS FROM users] WHERE column_name = 'crdb_region';
+INSERT INTO movr_schema_layout (id, layout) VALUES (1, $1) ON CONFLICT (id) DO NOTHING;
+
+-- then (multi-region layout) the regions and survival goal, changing only
+-- what differs: all of these for a new database and `--survive region`
+SELECT current_database() AS name;
+SELECT region, "primary" FROM [SHOW REGIONS FROM DATABASE] ORDER BY "primary" DESC, region;
+SELECT survival_goal FROM [SHOW SURVIVAL GOAL FROM DATABASE];
 ALTER DATABASE "movr" SET PRIMARY REGION "gcp-us-east1";
-ALTER DATABASE "movr" ADD REGION IF NOT EXISTS "gcp-us-west1";
-ALTER DATABASE "movr" ADD REGION IF NOT EXISTS "gcp-europe-west1";
+ALTER DATABASE "movr" ADD REGION "gcp-us-west1";
+ALTER DATABASE "movr" ADD REGION "gcp-europe-west1";
+ALTER DATABASE "movr" SURVIVE REGION FAILURE;
 
 -- CockroachDB only: the vehicles page with FOLLOWER_READS=true
 SELECT city, id, type AS type_, owner_id, date_added, status, last_location, last_longitude, last_latitude, color, brand FROM vehicles AS OF SYSTEM TIME follower_read_timestamp() WHERE city = $1 AND status <> 'removed' ORDER BY date_added DESC, id DESC LIMIT $2;

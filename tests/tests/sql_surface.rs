@@ -1,20 +1,26 @@
 //! The SQL surface: every distinct statement the app sends, in a committed
 //! file (`schema/statements.sql`) a reviewer can check against both
-//! engines' SQL. This test drives every service operation, success and
-//! refusal paths, records what reaches the database, and fails when the file
-//! is out of date. Regenerate it with
+//! engines' SQL. This test drives every public method of the service,
+//! success and refusal paths, records what reaches the database, and fails
+//! when the file is out of date — or when a public `MovR` method was not
+//! run (each is a tracing span; the methods are read from the service's
+//! source). Regenerate the file with
 //! `MOVR_UPDATE_STATEMENTS=1 cargo test -p movr-tests --test sql_surface`.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use movr_core::{City, Location, NewUserForm, NewVehicleForm};
 use movr_db::PoolConfig;
-use movr_db::dialect::region_setup_sql;
 use movr_db::pool::session_setup_sql;
+use movr_db::regions::{DatabaseRegions, SHOW_REGIONS_SQL, SHOW_SURVIVAL_GOAL_SQL, region_plan};
 use movr_db::vehicles::{Freshness, list_in_city_sql};
+use movr_db::{SurvivalGoal, schema_layout};
 use movr_service::{Actor, MovR};
 use movr_tests::TestDb;
+use tracing::span::{Attributes, Id};
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
 const FILE: &str = "schema/statements.sql";
 
@@ -87,6 +93,10 @@ async fn exercise(movr: &MovR) {
         .await
         .expect_err("in use");
     movr.rides(bob_actor).await.expect("rides");
+    movr.ride(bob_actor, ride.id).await.expect("one ride");
+    movr.ride(ann, ride.id)
+        .await
+        .expect_err("someone else's ride");
     movr.rides_before(bob_actor, ride.id)
         .await
         .expect("older rides");
@@ -124,10 +134,33 @@ fn render(statements: &BTreeSet<String>) -> String {
     text.push_str(
         "\n-- `movr migrate` (both engines), before choosing the schema:\n\
          SELECT version() AS version;\n\
-         SELECT current_database() AS name;\n\
-         \n-- CockroachDB only, behind the dialect switch: region setup (multi-region layout)\n",
+         \n-- CockroachDB only, behind the dialect switch: the layout's record:\n",
     );
-    for statement in region_setup_sql("movr") {
+    for statement in [
+        schema_layout::CREATE_SQL,
+        schema_layout::READ_SQL,
+        schema_layout::HAS_HISTORY_SQL,
+        schema_layout::HISTORY_SQL,
+        schema_layout::REGION_COLUMN_SQL,
+        schema_layout::RECORD_SQL,
+    ] {
+        text.push_str(statement);
+        text.push_str(";\n");
+    }
+    text.push_str(
+        "\n-- then (multi-region layout) the regions and survival goal, changing only\n\
+         -- what differs: all of these for a new database and `--survive region`\n",
+    );
+    text.push_str("SELECT current_database() AS name;\n");
+    text.push_str(SHOW_REGIONS_SQL);
+    text.push_str(";\n");
+    text.push_str(SHOW_SURVIVAL_GOAL_SQL);
+    text.push_str(";\n");
+    for statement in region_plan(
+        "movr",
+        &DatabaseRegions::default(),
+        Some(SurvivalGoal::Region),
+    ) {
         text.push_str(&statement);
         text.push_str(";\n");
     }
@@ -137,11 +170,75 @@ fn render(statements: &BTreeSet<String>) -> String {
     text
 }
 
+/// Records the names of the service's spans (one per public method).
+#[derive(Clone, Default)]
+struct ServiceSpans(Arc<Mutex<BTreeSet<String>>>);
+
+impl<S: tracing::Subscriber> Layer<S> for ServiceSpans {
+    fn on_new_span(&self, attributes: &Attributes<'_>, _: &Id, _: Context<'_, S>) {
+        let metadata = attributes.metadata();
+        if metadata.target().starts_with("movr_service") {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(metadata.name().to_owned());
+        }
+    }
+}
+
+/// The public async methods of `MovR` (the ones that reach the database),
+/// read from the service crate's source.
+fn public_service_methods() -> BTreeSet<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/movr-service/src");
+    let mut methods = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).expect("the service's sources") {
+        let path = entry.expect("an entry").path();
+        let source = std::fs::read_to_string(&path).expect("a source file");
+        let file = syn::parse_file(&source).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for item in file.items {
+            let syn::Item::Impl(block) = item else {
+                continue;
+            };
+            let syn::Type::Path(ty) = &*block.self_ty else {
+                continue;
+            };
+            if ty.path.segments.last().is_none_or(|s| s.ident != "MovR") {
+                continue;
+            }
+            for item in block.items {
+                if let syn::ImplItem::Fn(method) = item
+                    && matches!(method.vis, syn::Visibility::Public(_))
+                    && method.sig.asyncness.is_some()
+                {
+                    methods.insert(method.sig.ident.to_string());
+                }
+            }
+        }
+    }
+    methods
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_statement_file_lists_every_statement_the_app_sends() {
+    let spans = ServiceSpans::default();
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(spans.clone()))
+        .expect("the only subscriber of this test binary");
     let db = TestDb::new().await;
     db.statements().take_all();
     exercise(&MovR::new(db.database().clone())).await;
+    let run = spans
+        .0
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    let methods = public_service_methods();
+    assert!(methods.len() >= 20, "read the methods: {methods:?}");
+    let missing: Vec<_> = methods.difference(&run).collect();
+    assert!(
+        missing.is_empty(),
+        "exercise() does not run these public MovR methods (or they have no \
+         #[tracing::instrument]): {missing:?}"
+    );
     let statements: BTreeSet<String> = db.statements().take_all().into_iter().collect();
     let expected = render(&statements);
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

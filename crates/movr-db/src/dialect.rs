@@ -5,7 +5,6 @@
 use diesel::QueryableByName;
 use diesel::sql_types::Text;
 use diesel_async::RunQueryDsl;
-use movr_core::Region;
 
 use crate::database::Database;
 use crate::error::DbError;
@@ -57,30 +56,35 @@ pub enum Layout {
     GeoPartitioned,
 }
 
+impl Layout {
+    /// `multi-region` or `geo-partitioned`, as `movr migrate --layout`
+    /// names it (and the database records it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MultiRegion => "multi-region",
+            Self::GeoPartitioned => "geo-partitioned",
+        }
+    }
+
+    /// The layout [`Layout::as_str`] names.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "multi-region" => Some(Self::MultiRegion),
+            "geo-partitioned" => Some(Self::GeoPartitioned),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Layout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Double-quotes an identifier for CockroachDB and PostgreSQL.
 pub fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// The statements that make `database` a multi-region database with
-/// MovR's three regions, the first one primary. Safe to run again.
-pub fn region_setup_sql(database: &str) -> Vec<String> {
-    let database = quote_identifier(database);
-    let mut regions = Region::ALL.iter();
-    let mut statements = Vec::new();
-    if let Some(primary) = regions.next() {
-        statements.push(format!(
-            "ALTER DATABASE {database} SET PRIMARY REGION {}",
-            quote_identifier(primary.as_str())
-        ));
-    }
-    statements.extend(regions.map(|region| {
-        format!(
-            "ALTER DATABASE {database} ADD REGION IF NOT EXISTS {}",
-            quote_identifier(region.as_str())
-        )
-    }));
-    statements
 }
 
 #[cfg(test)]
@@ -104,14 +108,16 @@ mod tests {
     }
 
     #[test]
-    fn regions_are_set_up_with_quoted_names() {
+    fn layouts_are_named_as_the_command_line_names_them() {
+        for layout in [Layout::MultiRegion, Layout::GeoPartitioned] {
+            assert_eq!(Layout::parse(layout.as_str()), Some(layout));
+            assert_eq!(layout.to_string(), layout.as_str());
+        }
+        assert_eq!(Layout::MultiRegion.as_str(), "multi-region");
         assert_eq!(
-            region_setup_sql("mo\"vr"),
-            [
-                "ALTER DATABASE \"mo\"\"vr\" SET PRIMARY REGION \"gcp-us-east1\"",
-                "ALTER DATABASE \"mo\"\"vr\" ADD REGION IF NOT EXISTS \"gcp-us-west1\"",
-                "ALTER DATABASE \"mo\"\"vr\" ADD REGION IF NOT EXISTS \"gcp-europe-west1\"",
-            ]
+            Layout::parse("geo-partitioned"),
+            Some(Layout::GeoPartitioned)
         );
+        assert_eq!(Layout::parse("regional"), None);
     }
 }

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use movr_db::{Dialect, Layout};
+use movr_db::{Dialect, Layout, SurvivalGoal};
 use movr_service::MovR;
 use movr_web::seed::{SeedSize, seed};
 use movr_web::server::database;
@@ -31,12 +31,19 @@ enum Command {
     /// Serve the web app on PORT (the default command).
     Serve,
     /// Apply the database migrations that have not run yet (the engine is
-    /// detected: PostgreSQL, or CockroachDB with the chosen layout).
+    /// detected: PostgreSQL, or CockroachDB with the chosen layout). Run it
+    /// once per release, from one job — never from every replica at start.
     Migrate {
         /// CockroachDB only: `multi-region` (REGIONAL BY ROW, the default) or
         /// `geo-partitioned` (the original's partitions and zone configs).
+        /// A database keeps the layout it was first migrated with.
         #[arg(long, default_value = "multi-region", value_parser = ["multi-region", "geo-partitioned"])]
         layout: String,
+        /// CockroachDB multi-region only: survive the loss of a `zone` (a new
+        /// database's goal) or of a whole `region` (writes wait for another
+        /// region). Set only when it differs; omitted, the current goal stays.
+        #[arg(long, value_parser = ["zone", "region"])]
+        survive: Option<String>,
     },
     /// Print the JSON API's OpenAPI document (what `/api/openapi.json`
     /// serves; `cargo xtask openapi` commits it).
@@ -112,14 +119,22 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
         // Answered in `main`, before the settings are read.
         Command::Healthcheck | Command::Openapi => {}
-        Command::Migrate { layout } => {
-            let layout = match layout.as_str() {
-                "geo-partitioned" => Layout::GeoPartitioned,
-                _ => Layout::MultiRegion,
-            };
-            let (dialect, applied) = movr_db::migrate(&db, layout).await?;
-            println!("{dialect:?}: applied {} migration(s)", applied.len());
-            for name in applied {
+        Command::Migrate { layout, survive } => {
+            let layout = Layout::parse(&layout).unwrap_or_default();
+            let survive = survive.as_deref().and_then(SurvivalGoal::parse);
+            let report = movr_db::migrate(&db, layout, survive).await?;
+            match report.layout {
+                Some(layout) => println!("{:?}, {layout} layout", report.dialect),
+                None => println!("{:?}", report.dialect),
+            }
+            if report.layout == Some(Layout::MultiRegion) && report.region_changes.is_empty() {
+                println!("regions and survival goal: unchanged");
+            }
+            for statement in &report.region_changes {
+                println!("ran: {statement}");
+            }
+            println!("applied {} migration(s)", report.applied.len());
+            for name in report.applied {
                 println!("  {name}");
             }
         }

@@ -189,11 +189,22 @@ async fn migrate_detects_postgresql_and_applies_its_schema() {
     let db = TestDb::new().await;
     let scratch = ScratchDb::create(&db).await;
     let database = Database::new(&PoolConfig::new(scratch.url()));
-    let (dialect, applied) = movr_db::migrate(&database, movr_db::Layout::GeoPartitioned)
-        .await
-        .expect("migrate");
-    assert_eq!(dialect, movr_db::Dialect::Postgres);
-    assert_eq!(applied, ALL_VERSIONS);
+    let report = movr_db::migrate(
+        &database,
+        movr_db::Layout::GeoPartitioned,
+        Some(movr_db::SurvivalGoal::Region),
+    )
+    .await
+    .expect("migrate");
+    assert_eq!(
+        report,
+        movr_db::MigrationReport {
+            dialect: movr_db::Dialect::Postgres,
+            layout: None,
+            region_changes: Vec::new(),
+            applied: ALL_VERSIONS.map(String::from).to_vec(),
+        }
+    );
 }
 
 /// One `schema.rs` serves both engines: every CockroachDB layout creates
