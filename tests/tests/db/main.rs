@@ -4,6 +4,7 @@
 //! row conversions. Each test gets its own freshly migrated database.
 
 mod migrations;
+mod placement;
 mod pool;
 mod rows;
 mod runner;

@@ -1,0 +1,1 @@
+CREATE INDEX vehicles_id_idx ON vehicles (id);

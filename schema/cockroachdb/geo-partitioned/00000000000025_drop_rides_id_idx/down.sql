@@ -1,0 +1,1 @@
+CREATE INDEX rides_id_idx ON rides (id);

@@ -1,0 +1,1 @@
+ALTER INDEX rides@rides_rider_idx PARTITION BY NOTHING;

@@ -1,0 +1,1 @@
+ALTER PARTITION us_east OF INDEX rides@rides_rider_idx CONFIGURE ZONE DISCARD;
