@@ -9,7 +9,7 @@ use poem::web::cookie::{CookieKey, SameSite};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, post};
 
 use crate::error::PageError;
-use crate::middleware::{ClientAddrs, SecurityHeaders};
+use crate::middleware::{BodyTimeout, ClientAddrs, HttpsRedirect, SecurityHeaders};
 use crate::page::{LoginRequired, PageParts};
 use crate::pages::{account, home, rides, users, vehicles};
 use crate::request_log::{RequestId, RequestLog};
@@ -86,6 +86,11 @@ pub fn app(
             secure_cookies,
         ))
         .with(ClientAddrs::new(state.trusted_proxy_hops))
+        .with(BodyTimeout::new(state.body_read_timeout))
+        .with_if(
+            secure_cookies && state.trusted_proxy_hops > 0,
+            HttpsRedirect,
+        )
         .data(state)
         .with(RequestLog)
         .map_to_response()

@@ -18,6 +18,9 @@ pub enum PageError {
     /// Malformed input that no form of ours sends.
     #[error("{0}")]
     BadRequest(String),
+    /// The request's body came too slowly; nothing was changed.
+    #[error("The request took too long to arrive; nothing was changed. Please try again.")]
+    RequestTimeout,
     /// A POST without a valid CSRF token: nothing was changed.
     #[error(
         "this form has expired or did not come from MovR; nothing was changed — please try again"
@@ -37,6 +40,7 @@ impl ResponseError for PageError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Forbidden(_) | Self::Csrf => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::PageError;
+use crate::middleware::body_timeout::timed_out;
 
 /// Largest form body accepted.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -27,7 +28,14 @@ impl<'a, T: DeserializeOwned> FromRequest<'a> for ProtectedForm<T> {
     async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
         let verifier = <&CsrfVerifier>::from_request(req, body).await?;
         // Forms are small: a larger body is refused (413) without being read.
-        let bytes = body.take()?.into_bytes_limit(MAX_FORM_BYTES).await?;
+        let bytes = body
+            .take()?
+            .into_bytes_limit(MAX_FORM_BYTES)
+            .await
+            .map_err(|error| match timed_out(&error) {
+                true => PageError::RequestTimeout.into(),
+                false => poem::Error::from(error),
+            })?;
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
             .map_err(|_| PageError::BadRequest("The form could not be read.".to_owned()))?;
         let token = fields

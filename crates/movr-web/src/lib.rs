@@ -11,6 +11,7 @@ pub mod api;
 pub mod app;
 pub mod assets;
 pub mod config;
+pub mod connections;
 pub mod error;
 pub mod forms;
 pub mod health;

@@ -219,6 +219,7 @@ mod tests {
             signup_per_client: Some(rate),
             add_vehicle_per_client: Some(rate),
             password_checks_per_client: NonZeroU32::MIN,
+            ..Limits::default()
         }
     }
 

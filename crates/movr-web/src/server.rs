@@ -12,6 +12,7 @@ use poem::listener::{Acceptor, TcpAcceptor};
 
 use crate::app::app;
 use crate::config::Settings;
+use crate::connections::GuardedAcceptor;
 use crate::rate_limit::RateLimits;
 use crate::state::AppState;
 use crate::templates::Templates;
@@ -29,6 +30,7 @@ pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppSta
         regions: crate::views::regions(),
         limits: RateLimits::new(&settings.limits),
         trusted_proxy_hops: settings.limits.trusted_proxy_hops,
+        body_read_timeout: settings.limits.body_read_timeout,
     }))
 }
 
@@ -69,7 +71,11 @@ pub async fn serve(
         .secret_key()
         .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
     let endpoint = app(state, secret_key.expose(), !settings.debug);
+    let limits = &settings.limits;
+    let acceptor =
+        GuardedAcceptor::new(acceptor, limits.max_connections, limits.header_read_timeout);
     Server::new_with_acceptor(acceptor)
+        .idle_timeout(limits.idle_timeout)
         .run_with_graceful_shutdown(endpoint, shutdown, Some(SHUTDOWN_GRACE))
         .await
 }

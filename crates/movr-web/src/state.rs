@@ -25,4 +25,6 @@ pub struct AppState {
     pub limits: RateLimits,
     /// `X-Forwarded-For` entries added by the deployment's own proxies.
     pub trusted_proxy_hops: usize,
+    /// Time a request's body may take to arrive.
+    pub body_read_timeout: std::time::Duration,
 }

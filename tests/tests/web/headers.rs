@@ -106,3 +106,31 @@ async fn the_api_docs_have_their_own_policy_and_tokens_are_not_cached() {
     assert_eq!(token.header("cache-control"), Some("no-store"));
     assert_eq!(token.header("content-security-policy"), Some(PAGE_POLICY));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_http_through_the_load_balancer_goes_to_https() {
+    let server = TestServer::start_with(&[("DEBUG", "false"), ("TRUSTED_PROXY_HOPS", "2")]).await;
+    let plain = Browser::with_headers(
+        &server,
+        &[("X-Forwarded-Proto", "http"), ("Host", "movr.example.com")],
+    );
+    for path in ["/vehicles?before=x", "/api/v1/cities"] {
+        let reply = plain.get(path).await;
+        assert_eq!(reply.status, 308, "{path}");
+        assert_eq!(
+            reply.location.as_deref(),
+            Some(format!("https://movr.example.com{path}").as_str())
+        );
+    }
+    // HTTPS through the balancer, and probes straight to the pod: served.
+    let secure = Browser::with_headers(&server, &[("X-Forwarded-Proto", "https")]);
+    secure.get("/login").await.assert_status(200);
+    Browser::new(&server)
+        .get("/healthz")
+        .await
+        .assert_status(200);
+    // Without trusted proxies the header is not believed.
+    let untrusting = TestServer::start_with(&[("DEBUG", "false")]).await;
+    let plain = Browser::with_headers(&untrusting, &[("X-Forwarded-Proto", "http")]);
+    plain.get("/login").await.assert_status(200);
+}

@@ -10,6 +10,7 @@
 mod auth;
 mod budgets;
 mod city;
+mod connections;
 mod headers;
 mod health;
 mod races;

@@ -51,6 +51,8 @@ pub enum ErrorCode {
     UserIsRiding,
     /// An account cannot be deleted while one of its vehicles is ridden.
     OwnVehicleInUse,
+    /// The body did not arrive in time.
+    RequestTimeout,
     /// The body is larger than the API accepts.
     PayloadTooLarge,
     /// The body is not JSON.
@@ -105,11 +107,12 @@ pub struct ApiError {
 
 /// Every status an API operation may answer with an [`ErrorBody`], as the
 /// spec lists them.
-const ERROR_STATUSES: [(u16, &str); 11] = [
+const ERROR_STATUSES: [(u16, &str); 12] = [
     (400, "The request does not match the API."),
     (401, "No valid bearer token, or wrong credentials."),
     (403, "Not yours."),
     (404, "No such thing."),
+    (408, "The body did not arrive in time."),
     (409, "Conflicts with the current state."),
     (413, "The body is too large."),
     (415, "The body is not JSON."),
@@ -360,9 +363,9 @@ documented! {
     /// A path parameter only.
     CityLookup: [400];
     /// Signing up.
-    SignUp: [400, 409, 413, 415, 422, 429, 500, 503];
+    SignUp: [400, 408, 409, 413, 415, 422, 429, 500, 503];
     /// Logging in.
-    LogIn: [400, 401, 413, 415, 429, 500, 503];
+    LogIn: [400, 401, 408, 413, 415, 429, 500, 503];
     /// Needs a token, nothing else.
     Authenticated: [401, 500, 503];
     /// Deleting one's account.
@@ -372,13 +375,13 @@ documented! {
     /// One vehicle.
     VehicleLookup: [400, 401, 404, 500, 503];
     /// Listing a vehicle (404: the account vanished meanwhile).
-    AddVehicle: [400, 401, 404, 413, 415, 422, 429, 500, 503];
+    AddVehicle: [400, 401, 404, 408, 413, 415, 422, 429, 500, 503];
     /// Removing a vehicle.
     RemoveVehicle: [400, 401, 403, 404, 409, 500, 503];
     /// Starting a ride.
-    StartRide: [400, 401, 404, 409, 413, 415, 500, 503];
+    StartRide: [400, 401, 404, 408, 409, 413, 415, 500, 503];
     /// Ending a ride.
-    EndRide: [400, 401, 403, 404, 409, 413, 415, 422, 500, 503];
+    EndRide: [400, 401, 403, 404, 408, 409, 413, 415, 422, 500, 503];
     /// One ride.
     RideLookup: [400, 401, 403, 404, 500, 503];
 }

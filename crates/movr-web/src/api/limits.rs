@@ -2,10 +2,12 @@
 //! [`MAX_BODY_BYTES`] (413), and JSON nested at most [`MAX_JSON_DEPTH`] deep
 //! (400), so no body can make the server buffer or recurse without bound.
 
+use poem::error::ReadBodyError;
 use poem::http::StatusCode;
 use poem::{Body, Endpoint, Request, Response};
 
 use crate::api::error::{ApiError, ErrorCode};
+use crate::middleware::body_timeout::timed_out;
 
 /// The largest request body the API reads. Its bodies are a few hundred
 /// bytes; this leaves room without letting a client hold much memory.
@@ -24,12 +26,22 @@ where
         .take_body()
         .into_bytes_limit(MAX_BODY_BYTES)
         .await
-        .map_err(|_| {
-            ApiError::new(
+        .map_err(|error| match error {
+            ReadBodyError::PayloadTooLarge => ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 ErrorCode::PayloadTooLarge,
                 format!("the body is larger than {MAX_BODY_BYTES} bytes"),
-            )
+            ),
+            _ if timed_out(&error) => ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorCode::RequestTimeout,
+                "the body did not arrive in time",
+            ),
+            _ => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                "the body could not be read",
+            ),
         })?;
     if nesting_depth(&bytes) > MAX_JSON_DEPTH {
         return Err(ApiError::new(

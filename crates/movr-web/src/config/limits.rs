@@ -8,6 +8,10 @@
 //! | `SIGNUP_RATE_PER_CLIENT` | `10/1h` | sign-ups (page and API) per client address |
 //! | `ADD_VEHICLE_RATE_PER_CLIENT` | `30/1h` | vehicles listed per client address |
 //! | `PASSWORD_CHECKS_PER_CLIENT` | `2` | password hashes one client address may have running or queued at once |
+//! | `MAX_CONNECTIONS` | `1024` | open connections; past it a new one gets `503` and is closed |
+//! | `HEADER_READ_TIMEOUT` | `10s` | time for a request's line and headers, from its first byte (or the connection's opening) |
+//! | `BODY_READ_TIMEOUT` | `15s` | time for a request's body, from the end of its headers (`408` past it) |
+//! | `IDLE_TIMEOUT` | `75s` | a keep-alive connection with no traffic for this long is closed |
 //!
 //! A rate is `N/PERIOD` (`PERIOD` like `30s`, `5m`, `1h`): a burst of `N`,
 //! refilled evenly over the period; `off` disables that limit.
@@ -80,6 +84,14 @@ pub struct Limits {
     pub add_vehicle_per_client: Option<Rate>,
     /// Password hashes one client may have running or waiting at once.
     pub password_checks_per_client: NonZeroU32,
+    /// Open connections at most.
+    pub max_connections: usize,
+    /// Time for a request's head.
+    pub header_read_timeout: Duration,
+    /// Time for a request's body.
+    pub body_read_timeout: Duration,
+    /// Time a keep-alive connection may sit idle.
+    pub idle_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -91,6 +103,10 @@ impl Default for Limits {
             signup_per_client: Some(Rate::new(10, 3600)),
             add_vehicle_per_client: Some(Rate::new(30, 3600)),
             password_checks_per_client: NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN),
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(75),
         }
     }
 }
@@ -126,6 +142,24 @@ impl Limits {
                 )
             })?,
         };
+        let timeout = |variable: &'static str, default: Duration| match get(variable) {
+            None => Ok(default),
+            Some(value) => parse_timeout(variable, &value),
+        };
+        let max_connections = match get("MAX_CONNECTIONS") {
+            None => defaults.max_connections,
+            Some(value) => value
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|max| (1..=1_000_000).contains(max))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "MAX_CONNECTIONS",
+                        format!("expected a number from 1 to 1000000, got {value:?}"),
+                    )
+                })?,
+        };
         Ok(Self {
             trusted_proxy_hops,
             login_per_username: rate("LOGIN_RATE_PER_USERNAME", defaults.login_per_username)?,
@@ -136,8 +170,27 @@ impl Limits {
                 defaults.add_vehicle_per_client,
             )?,
             password_checks_per_client,
+            max_connections,
+            header_read_timeout: timeout("HEADER_READ_TIMEOUT", defaults.header_read_timeout)?,
+            body_read_timeout: timeout("BODY_READ_TIMEOUT", defaults.body_read_timeout)?,
+            idle_timeout: timeout("IDLE_TIMEOUT", defaults.idle_timeout)?,
         })
     }
+}
+
+/// A timeout such as `10s` or `500ms`, from 100 ms to an hour.
+fn parse_timeout(variable: &'static str, value: &str) -> Result<Duration, ConfigError> {
+    humantime::parse_duration(value.trim())
+        .ok()
+        .filter(|timeout| {
+            (Duration::from_millis(100)..=Duration::from_secs(3600)).contains(timeout)
+        })
+        .ok_or_else(|| {
+            ConfigError::new(
+                variable,
+                format!("expected a time from 100ms to 1h such as 10s, got {value:?}"),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -178,6 +231,21 @@ mod tests {
     }
 
     #[test]
+    fn connection_limits_take_times_with_units() {
+        let limits = limits(&[
+            ("MAX_CONNECTIONS", "50"),
+            ("HEADER_READ_TIMEOUT", "500ms"),
+            ("BODY_READ_TIMEOUT", "2s"),
+            ("IDLE_TIMEOUT", "10m"),
+        ])
+        .expect("valid");
+        assert_eq!(limits.max_connections, 50);
+        assert_eq!(limits.header_read_timeout, Duration::from_millis(500));
+        assert_eq!(limits.body_read_timeout, Duration::from_secs(2));
+        assert_eq!(limits.idle_timeout, Duration::from_secs(600));
+    }
+
+    #[test]
     fn bad_values_name_their_variable() {
         for (variable, value) in [
             ("LOGIN_RATE_PER_USERNAME", "10"),
@@ -188,6 +256,10 @@ mod tests {
             ("TRUSTED_PROXY_HOPS", "-1"),
             ("TRUSTED_PROXY_HOPS", "100"),
             ("PASSWORD_CHECKS_PER_CLIENT", "0"),
+            ("MAX_CONNECTIONS", "0"),
+            ("HEADER_READ_TIMEOUT", "10"),
+            ("BODY_READ_TIMEOUT", "1ms"),
+            ("IDLE_TIMEOUT", "2h"),
         ] {
             let error = limits(&[(variable, value)]).expect_err(value);
             assert_eq!(error.variable, variable, "{value}");

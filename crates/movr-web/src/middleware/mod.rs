@@ -1,8 +1,12 @@
 //! Cross-cutting HTTP concerns, one middleware a file, applied in
 //! [`crate::app()`] only.
 
+pub mod body_timeout;
 pub mod client_addr;
+pub mod https_redirect;
 pub mod security_headers;
 
+pub use body_timeout::BodyTimeout;
 pub use client_addr::{ClientAddr, ClientAddrs};
+pub use https_redirect::HttpsRedirect;
 pub use security_headers::SecurityHeaders;
