@@ -22,6 +22,7 @@ pub const TEST_SECRET_KEY: &str = "t3st-K3y-9fQ2xLm8RzPw4VbNc7HdJ6kYsE1uGoTa";
 pub struct TestServer {
     db: TestDb,
     addr: SocketAddr,
+    operator_addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -81,9 +82,19 @@ impl TestServer {
             .first()
             .and_then(|addr| addr.as_socket_addr().copied())
             .expect("a TCP address");
+        // The operators' listener, on a port of its own as in production.
+        let operator = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .expect("bind a free port");
+        let operator_addr = operator
+            .local_addr()
+            .first()
+            .and_then(|addr| addr.as_socket_addr().copied())
+            .expect("a TCP address");
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            serve(&settings, state, acceptor, async {
+            serve(&settings, state, acceptor, Some(operator), async {
                 let _ = stopped.await;
             })
             .await
@@ -91,6 +102,7 @@ impl TestServer {
         Self {
             db,
             addr,
+            operator_addr,
             shutdown: Some(shutdown),
             task: Some(task),
         }
@@ -99,6 +111,11 @@ impl TestServer {
     /// `http://127.0.0.1:<port><path>`
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// `http://127.0.0.1:<operators' port><path>`: where `/metrics` is.
+    pub fn operator_url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.operator_addr)
     }
 
     /// The server's address.

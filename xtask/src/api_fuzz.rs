@@ -182,6 +182,7 @@ fn serve_and_fuzz(
         ("SIGNUP_RATE_PER_CLIENT", "off".to_owned()),
         ("ADD_VEHICLE_RATE_PER_CLIENT", "off".to_owned()),
         ("PASSWORD_CHECKS_PER_CLIENT", "1000".to_owned()),
+        ("METRICS_ADDR", "off".to_owned()),
     ];
     let movr_command = |args: &[&str]| {
         let mut command = Command::new(movr);

@@ -101,6 +101,7 @@ pub(crate) fn run(options: &BenchOptions) -> Result<(), String> {
         ("SECRET_KEY", SECRET_KEY.to_owned()),
         ("PORT", options.port.to_string()),
         ("RUST_LOG", "warn".to_owned()),
+        ("METRICS_ADDR", "off".to_owned()),
     ];
     let movr_command = |args: &[&str]| {
         let mut command = Command::new(&movr);

@@ -123,6 +123,7 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
         let spawned = movr_command(&["serve"])
             .env("REGION", region)
             .env("PORT", port.to_string())
+            .env("METRICS_ADDR", metrics_addr(*port))
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", movr.display()));
         match spawned {
@@ -154,8 +155,10 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
          JSON API   http://127.0.0.1:{first_port}/api/docs   (a token: curl -H 'Content-Type: application/json' \
          -d '{{\"username\":\"{DEMO_USERNAME}\",\"password\":\"{DEMO_PASSWORD}\"}}' \
          http://127.0.0.1:{first_port}/api/v1/tokens)\n  \
+         Metrics    http://{}/metrics   (the operators' listener)\n  \
          Database   {database_url}   (psql \"{database_url}\")\n\n  \
-         Ctrl-C stops the servers and the database.\n"
+         Ctrl-C stops the servers and the database.\n",
+        metrics_addr(first_port),
     );
 
     let outcome = loop {
@@ -263,4 +266,10 @@ pub(crate) fn stop(server: &mut Child) {
     }
     let _ = server.kill();
     let _ = server.wait();
+}
+
+/// The operators' listener of the instance on `port`: `port + 1090`
+/// (8000 → 9090), on loopback.
+fn metrics_addr(port: u16) -> String {
+    format!("127.0.0.1:{}", port.saturating_add(1090))
 }

@@ -76,7 +76,6 @@ pub fn app(
     Route::new()
         .at("/healthz", get(health::live))
         .at("/readyz", get(health::ready))
-        .at("/metrics", get(metrics::metrics))
         .at("/static/*path", get(assets::asset))
         .nest("/api", api::routes())
         .nest_no_strip("/", pages)
@@ -95,6 +94,16 @@ pub fn app(
         .with(RequestLog)
         .map_to_response()
 }
+/// The operators' endpoints, for the separate metrics listener: what the
+/// public must not reach (the ingress routes only the app's port).
+pub fn operator_app(state: Arc<AppState>) -> impl Endpoint<Output = Response> + use<> {
+    Route::new()
+        .at("/metrics", get(metrics::metrics))
+        .data(state)
+        .with(RequestLog)
+        .map_to_response()
+}
+
 /// Turns every error into a page: the error page with its status and a
 /// human message (a 500 shows only the request id, and its cause goes to
 /// the log), or the login redirect.

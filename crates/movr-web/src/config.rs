@@ -12,6 +12,8 @@
 //! | `DEBUG` | `false` | development mode: cookies without `Secure`, a random `SECRET_KEY` allowed |
 //! | `STATEMENT_TIMEOUT` | `30` | seconds the database may spend on one statement (`0`: no limit) |
 //! | `FOLLOWER_READS` | `false` | CockroachDB only: list vehicles from the nearest replica, a few seconds stale |
+//! | `METRICS_ADDR` | `127.0.0.1:9090` | where `/metrics` is served, apart from the app (`off`: nowhere) |
+//! | `READY_CHECK_INTERVAL` | `1s` | how long `/readyz` reuses its last database check |
 //!
 //! and the abuse limits of [`Limits`] (module `limits`).
 //!
@@ -77,6 +79,10 @@ pub struct Settings {
     pub statement_timeout: Option<std::time::Duration>,
     /// Abuse limits: rates per client and per username.
     pub limits: Limits,
+    /// The operators' listener for `/metrics`; `None`: not served.
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// How long `/readyz` reuses its last database check.
+    pub ready_check_interval: std::time::Duration,
 }
 
 /// A setting that is missing or invalid.
@@ -199,6 +205,28 @@ impl Settings {
             follower_reads,
             statement_timeout,
             limits: Limits::from_lookup(get)?,
+            metrics_addr: match get("METRICS_ADDR") {
+                None => Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9090))),
+                Some(value) if value.trim().eq_ignore_ascii_case("off") => None,
+                Some(value) => Some(value.trim().parse().map_err(|_| {
+                    ConfigError::new(
+                        "METRICS_ADDR",
+                        format!("expected an address and port such as 0.0.0.0:9090, or off; got {value:?}"),
+                    )
+                })?),
+            },
+            ready_check_interval: match get("READY_CHECK_INTERVAL") {
+                None => std::time::Duration::from_secs(1),
+                Some(value) => humantime::parse_duration(value.trim())
+                    .ok()
+                    .filter(|interval| *interval <= std::time::Duration::from_secs(60))
+                    .ok_or_else(|| {
+                        ConfigError::new(
+                            "READY_CHECK_INTERVAL",
+                            format!("expected a time up to 60s such as 1s or 0s, got {value:?}"),
+                        )
+                    })?,
+            },
         })
     }
 }
@@ -339,6 +367,26 @@ mod tests {
     }
 
     #[test]
+    fn metrics_are_served_apart_on_loopback_unless_told() {
+        let base = [("DATABASE_URL", "postgres://h/db"), ("DEBUG", "true")];
+        let default = settings(&base).expect("valid");
+        assert_eq!(default.metrics_addr, Some(([127, 0, 0, 1], 9090).into()));
+        assert_eq!(
+            default.ready_check_interval,
+            std::time::Duration::from_secs(1)
+        );
+        let mut vars = base.to_vec();
+        vars.push(("METRICS_ADDR", "off"));
+        assert_eq!(settings(&vars).expect("valid").metrics_addr, None);
+        vars.pop();
+        vars.push(("METRICS_ADDR", "0.0.0.0:9464"));
+        assert_eq!(
+            settings(&vars).expect("valid").metrics_addr,
+            Some(([0, 0, 0, 0], 9464).into())
+        );
+    }
+
+    #[test]
     fn each_bad_setting_names_its_variable() {
         let base = [
             ("DATABASE_URL", "postgres://h/db"),
@@ -357,6 +405,8 @@ mod tests {
         assert_eq!(with(("FOLLOWER_READS", "sometimes")), "FOLLOWER_READS");
         assert_eq!(with(("STATEMENT_TIMEOUT", "-1")), "STATEMENT_TIMEOUT");
         assert_eq!(with(("STATEMENT_TIMEOUT", "2h")), "STATEMENT_TIMEOUT");
+        assert_eq!(with(("METRICS_ADDR", "9090")), "METRICS_ADDR");
+        assert_eq!(with(("READY_CHECK_INTERVAL", "5m")), "READY_CHECK_INTERVAL");
         assert_eq!(
             settings(&[("SECRET_KEY", GOOD_KEY)])
                 .expect_err("no url")

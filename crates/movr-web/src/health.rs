@@ -1,12 +1,61 @@
 //! Probes for load balancers and Kubernetes.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{IntoResponse, Response, handler};
+use tokio::sync::Mutex;
+use tokio::time::Instant;
 
 use crate::state::AppState;
+
+/// The last readiness check, reused for a short while: however often
+/// `/readyz` is called, the database sees at most one check per interval
+/// (callers that arrive during a check wait for it and share its answer).
+#[derive(Debug)]
+pub struct Readiness {
+    interval: Duration,
+    last: Mutex<Option<(Instant, bool)>>,
+    checks: AtomicU64,
+}
+
+impl Readiness {
+    /// Reuses a check for `interval` (zero: checks every time).
+    pub fn new(interval: Duration) -> Self {
+        Self {
+            interval,
+            last: Mutex::new(None),
+            checks: AtomicU64::new(0),
+        }
+    }
+
+    /// How many times the database was actually checked.
+    pub fn checks(&self) -> u64 {
+        self.checks.load(Ordering::Relaxed)
+    }
+
+    async fn is_ready(&self, state: &AppState) -> bool {
+        let mut last = self.last.lock().await;
+        if let Some((at, answer)) = *last
+            && at.elapsed() < self.interval
+        {
+            return answer;
+        }
+        self.checks.fetch_add(1, Ordering::Relaxed);
+        let answer = match state.movr.database().ping().await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(%error, cause = ?std::error::Error::source(&error), "readiness check failed");
+                false
+            }
+        };
+        *last = Some((Instant::now(), answer));
+        answer
+    }
+}
 
 /// `GET /healthz`: the process is alive (no database involved).
 #[handler]
@@ -14,14 +63,13 @@ pub fn live() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: the database answers; 503 otherwise.
+/// `GET /readyz`: the database answers (as of at most
+/// `READY_CHECK_INTERVAL` ago); 503 otherwise.
 #[handler]
 pub async fn ready(state: Data<&Arc<AppState>>) -> Response {
-    match state.movr.database().ping().await {
-        Ok(()) => "ready".into_response(),
-        Err(error) => {
-            tracing::warn!(%error, cause = ?std::error::Error::source(&error), "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
-        }
+    if state.readiness.is_ready(&state).await {
+        "ready".into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
     }
 }

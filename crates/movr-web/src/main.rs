@@ -187,7 +187,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 .map_err(|error| {
                     anyhow::anyhow!("cannot listen on port {}: {error}", settings.port)
                 })?;
-            serve(&settings, state, acceptor, shutdown_signal()).await?;
+            let operator = match settings.metrics_addr {
+                Some(addr) => Some(TcpListener::bind(addr).into_acceptor().await.map_err(
+                    |error| anyhow::anyhow!("cannot listen on METRICS_ADDR {addr}: {error}"),
+                )?),
+                None => None,
+            };
+            serve(&settings, state, acceptor, operator, shutdown_signal()).await?;
             tracing::info!("stopped");
         }
     }

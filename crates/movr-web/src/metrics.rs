@@ -1,4 +1,5 @@
-//! `GET /metrics`: counters for monitoring, in Prometheus' text format.
+//! `GET /metrics`: counters for monitoring, in Prometheus' text format,
+//! served on the operators' listener (`METRICS_ADDR`), never on the app's.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -27,6 +28,12 @@ pub fn metrics(state: Data<&Arc<AppState>>) -> Response {
             "counter",
             "Operations that still conflicted after the last allowed attempt.",
             vec![("", stats.retries_exhausted)],
+        ),
+        (
+            "movr_readiness_checks_total",
+            "counter",
+            "Database checks made for /readyz (at most one per READY_CHECK_INTERVAL).",
+            vec![("", state.readiness.checks())],
         ),
         (
             "movr_db_connections",

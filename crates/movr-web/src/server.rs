@@ -5,14 +5,16 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use movr_db::{Database, PoolConfig};
 use movr_service::MovR;
 use poem::Server;
 use poem::listener::{Acceptor, TcpAcceptor};
 
-use crate::app::app;
+use crate::app::{app, operator_app};
 use crate::config::Settings;
 use crate::connections::GuardedAcceptor;
+use crate::health::Readiness;
 use crate::rate_limit::RateLimits;
 use crate::state::AppState;
 use crate::templates::Templates;
@@ -31,6 +33,7 @@ pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppSta
         limits: RateLimits::new(&settings.limits),
         trusted_proxy_hops: settings.limits.trusted_proxy_hops,
         body_read_timeout: settings.limits.body_read_timeout,
+        readiness: Readiness::new(settings.ready_check_interval),
     }))
 }
 
@@ -47,35 +50,57 @@ pub fn pool_config(settings: &Settings) -> PoolConfig {
     config
 }
 
-/// Serves the app on `acceptor` until `shutdown` resolves, then stops
+/// Serves the app on `acceptor`, and the operators' endpoints (`/metrics`)
+/// on `operator` if given, until `shutdown` resolves, then stops
 /// accepting, lets in-flight requests finish (up to [`SHUTDOWN_GRACE`]) and
 /// returns.
 pub async fn serve(
     settings: &Settings,
     state: Arc<AppState>,
     acceptor: TcpAcceptor,
+    operator: Option<TcpAcceptor>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     // The bound address, not the configured one: with `PORT=0` this line is
     // how the port chosen becomes known.
-    let urls: Vec<String> = acceptor
+    tracing::info!(region = %settings.region, debug = settings.debug, "serving MovR on {}", urls(&acceptor));
+    let secret_key = settings
+        .secret_key()
+        .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
+    let shutdown = shutdown.shared();
+    let operator = operator.map(|acceptor| {
+        tracing::info!("serving /metrics on {}", urls(&acceptor));
+        Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+            operator_app(state.clone()),
+            shutdown.clone(),
+            Some(SHUTDOWN_GRACE),
+        )
+    });
+    let endpoint = app(state, secret_key.expose(), !settings.debug);
+    let limits = &settings.limits;
+    let acceptor =
+        GuardedAcceptor::new(acceptor, limits.max_connections, limits.header_read_timeout);
+    let app = Server::new_with_acceptor(acceptor)
+        .idle_timeout(limits.idle_timeout)
+        .run_with_graceful_shutdown(endpoint, shutdown, Some(SHUTDOWN_GRACE));
+    match operator {
+        Some(operator) => {
+            let (app, operator) = tokio::join!(app, operator);
+            app.and(operator)
+        }
+        None => app.await,
+    }
+}
+
+/// `http://ADDR` for each address `acceptor` listens on.
+fn urls(acceptor: &TcpAcceptor) -> String {
+    acceptor
         .local_addr()
         .iter()
         .map(|addr| match addr.as_socket_addr() {
             Some(addr) => format!("http://{addr}"),
             None => addr.to_string(),
         })
-        .collect();
-    tracing::info!(region = %settings.region, debug = settings.debug, "serving MovR on {}", urls.join(" "));
-    let secret_key = settings
-        .secret_key()
-        .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
-    let endpoint = app(state, secret_key.expose(), !settings.debug);
-    let limits = &settings.limits;
-    let acceptor =
-        GuardedAcceptor::new(acceptor, limits.max_connections, limits.header_read_timeout);
-    Server::new_with_acceptor(acceptor)
-        .idle_timeout(limits.idle_timeout)
-        .run_with_graceful_shutdown(endpoint, shutdown, Some(SHUTDOWN_GRACE))
-        .await
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -4,6 +4,7 @@ use movr_core::Region;
 use movr_service::MovR;
 
 use crate::config::Secret;
+use crate::health::Readiness;
 use crate::rate_limit::RateLimits;
 use crate::templates::Templates;
 use crate::views::RegionView;
@@ -27,4 +28,6 @@ pub struct AppState {
     pub trusted_proxy_hops: usize,
     /// Time a request's body may take to arrive.
     pub body_read_timeout: std::time::Duration,
+    /// `/readyz`'s last database check.
+    pub readiness: Readiness,
 }

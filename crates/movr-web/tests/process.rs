@@ -88,6 +88,7 @@ impl Movr {
                 .env("SECRET_KEY", SECRET_KEY)
                 // Cookies without `Secure`, for a plain-HTTP client.
                 .env("DEBUG", "true")
+                .env("METRICS_ADDR", "off")
                 .env("RUST_LOG", "info")
                 .env("NO_COLOR", "1")
                 .stdin(Stdio::null());

@@ -146,7 +146,7 @@ async fn metrics_report_retries_and_the_pool() {
     let server = TestServer::start().await;
     let browser = Browser::new(&server);
     browser.get("/readyz").await.assert_status(200);
-    let metrics = browser.get("/metrics").await;
+    let metrics = operator_get(&server, "/metrics").await;
     metrics.assert_status(200);
     assert!(
         metrics
@@ -162,6 +162,7 @@ async fn metrics_report_retries_and_the_pool() {
         "movr_transaction_retries_total 0",
         "movr_transaction_retries_exhausted_total 0",
         "movr_db_connections{state=\"idle\"} 1",
+        "movr_readiness_checks_total 1",
     ] {
         assert!(
             metrics.body.lines().any(|l| l == line),
@@ -170,4 +171,41 @@ async fn metrics_report_retries_and_the_pool() {
         );
     }
     assert!(metrics.set_cookies.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_are_not_served_to_the_public() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    browser
+        .get("/metrics")
+        .await
+        .assert_error(404, "There is no such page.");
+    operator_get(&server, "/metrics").await.assert_status(200);
+    // The operators' listener serves nothing else.
+    operator_get(&server, "/vehicles").await.assert_status(404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readiness_checks_the_database_at_most_once_per_interval() {
+    let server = TestServer::start_with(&[("READY_CHECK_INTERVAL", "2s")]).await;
+    let browser = Browser::new(&server);
+    let answers = futures_util::future::join_all((0..50).map(|_| browser.get("/readyz"))).await;
+    for answer in &answers {
+        answer.assert_status(200);
+        assert_eq!(answer.body, "ready");
+    }
+    let checks = |metrics: &Reply| {
+        metrics
+            .body
+            .lines()
+            .find_map(|line| line.strip_prefix("movr_readiness_checks_total "))
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("no check count in:\n{}", metrics.body))
+    };
+    assert_eq!(checks(&operator_get(&server, "/metrics").await), 1);
+    // After the interval, the next call checks again.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    browser.get("/readyz").await.assert_status(200);
+    assert_eq!(checks(&operator_get(&server, "/metrics").await), 2);
 }

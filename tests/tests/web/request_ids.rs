@@ -41,7 +41,7 @@ async fn every_kind_of_response_carries_a_fresh_request_id() {
         ),
         ("liveness", browser.get("/healthz").await),
         ("readiness", browser.get("/readyz").await),
-        ("metrics", browser.get("/metrics").await),
+        ("metrics", operator_get(&server, "/metrics").await),
         ("an asset", browser.get("/static/movr.css").await),
         ("the API", browser.get("/api/v1/regions").await),
         ("an API 401", browser.get("/api/v1/users/me").await),

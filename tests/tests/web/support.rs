@@ -477,6 +477,14 @@ impl Browser {
     }
 }
 
+/// `GET path` on the server's operators' listener (`/metrics`).
+pub async fn operator_get(server: &TestServer, path: &str) -> Reply {
+    let response = reqwest::get(server.operator_url(path))
+        .await
+        .unwrap_or_else(|error| panic!("GET {path} (operators): {error}"));
+    Reply::read(response).await
+}
+
 /// The sign-up form's fields.
 pub fn register_fields<'a>(
     city: &'a str,
