@@ -358,7 +358,7 @@ mod tests {
         (
             "cockroach",
             "08P01",
-            "unknown message type 0",
+            "unrecognized client message type 0",
             Class::ConnectionLost,
         ),
         (
