@@ -125,11 +125,34 @@ impl Database {
 
     /// Checks out a connection (health-checked by the pool). A timeout names
     /// the last connection error, e.g. "connection refused".
+    ///
+    /// Waits up to [`PoolConfig::connection_timeout`], or only
+    /// [`PoolConfig::down_timeout`] (counted from the call) once an attempt
+    /// to open a connection has failed and none has succeeded since: while
+    /// the database is down, requests fail within about a second instead
+    /// of all waiting the full timeout. (Giving up on a checkout is safe,
+    /// unlike giving up on a transaction: nothing has been sent yet.)
     pub async fn connection(&self) -> Result<bb8::PooledConnection<'_, Manager>, DbError> {
-        self.pool
-            .get()
-            .await
-            .map_err(|error| self.unavailable(error))
+        let started = tokio::time::Instant::now();
+        let checkout = self.pool.get();
+        tokio::pin!(checkout);
+        loop {
+            // Registered before the state is read, so no failure is missed.
+            let failure = self.last_connection_error.next_failure();
+            tokio::pin!(failure);
+            failure.as_mut().enable();
+            let wait = match self.last_connection_error.get() {
+                Some(_) => self.config.down_timeout,
+                None => self.config.connection_timeout,
+            };
+            tokio::select! {
+                result = &mut checkout => return result.map_err(|error| self.unavailable(error)),
+                () = tokio::time::sleep_until(started + wait) => {
+                    return Err(self.unavailable("timed out waiting for a connection"));
+                }
+                () = &mut failure => {}
+            }
+        }
     }
 
     /// A new connection outside the pool, set up like pooled ones (for the

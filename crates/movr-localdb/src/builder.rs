@@ -159,6 +159,7 @@ impl ClusterBuilder {
             port: 0,
             server: None,
             watchdog: None,
+            settings: Vec::new(),
         };
         if self.watch_process {
             cluster.watchdog = Some(cluster.spawn_watchdog()?);
@@ -213,6 +214,7 @@ impl ClusterBuilder {
             match wait_ready(&mut server, &cluster.data_dir, &log_file) {
                 Ok(()) => {
                     cluster.server = Some(server);
+                    cluster.settings = settings;
                     cluster.port = port;
                     break;
                 }

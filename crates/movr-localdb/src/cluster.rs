@@ -5,12 +5,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use nix::sys::signal::Signal;
+
 use tempfile::TempDir;
 
 use crate::bin_dir::find_bin_dir;
 use crate::builder::ClusterBuilder;
 use crate::error::Error;
-use crate::server::{HOST, stop_server};
+use crate::run_as::RunAs;
+use crate::server::{HOST, signal_and_wait, spawn_server, stop_server, wait_ready};
 
 /// A running, private PostgreSQL cluster (see the [crate] docs).
 ///
@@ -27,6 +30,8 @@ pub struct LocalCluster {
     pub(crate) server: Option<Child>,
     /// The watchdog, if any; `None` once stopped.
     pub(crate) watchdog: Option<Child>,
+    /// The server's settings, for [`restart`](Self::restart).
+    pub(crate) settings: Vec<(String, String)>,
 }
 
 impl fmt::Debug for LocalCluster {
@@ -122,6 +127,54 @@ impl LocalCluster {
     /// the directory could not be removed.
     pub fn stop(mut self) -> Result<(), Error> {
         self.shutdown()
+    }
+
+    /// Stops the server the way a crash would: an immediate shutdown
+    /// (SIGQUIT: no checkpoint, connections dropped), keeping the data
+    /// directory, so [`restart`](Self::restart) goes through crash recovery.
+    /// Commits survive it only with `synchronous_commit` on (the crate's
+    /// default is off, for speed: set it with [`ClusterBuilder::setting`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the server could not be signalled or waited for.
+    pub fn crash(&mut self) -> Result<(), Error> {
+        if let Some(mut server) = self.server.take() {
+            signal_and_wait(&mut server, Signal::SIGQUIT)?;
+        }
+        Ok(())
+    }
+
+    /// Starts the server again on the same data directory and port (after
+    /// [`crash`](Self::crash)), and waits until it accepts connections.
+    ///
+    /// # Errors
+    ///
+    /// As [`ClusterBuilder::start`]; a running server is an [`Error::Io`].
+    pub fn restart(&mut self) -> Result<(), Error> {
+        if self.server.is_some() {
+            return Err(Error::Io {
+                action: "restart the PostgreSQL server".to_owned(),
+                source: std::io::Error::other("it is still running"),
+            });
+        }
+        let bin_dir = find_bin_dir()?;
+        let run_as = RunAs::detect()?;
+        let root = self.root_path().to_owned();
+        let log_file = self.log_file();
+        let mut server = spawn_server(
+            &bin_dir,
+            &run_as,
+            &root,
+            &self.data_dir,
+            &root.join("socket"),
+            &log_file,
+            self.port,
+            &self.settings,
+        )?;
+        wait_ready(&mut server, &self.data_dir, &log_file)?;
+        self.server = Some(server);
+        Ok(())
     }
 
     pub(crate) fn root_path(&self) -> &Path {

@@ -181,6 +181,12 @@ fn log_tail(log_file: &Path) -> String {
 }
 
 pub(crate) fn stop_server(server: &mut Child) -> Result<(), Error> {
+    signal_and_wait(server, Signal::SIGINT)
+}
+
+/// Sends `signal` (SIGINT: fast shutdown; SIGQUIT: immediate) and waits
+/// for the server to exit, killing it after [`STOP_TIMEOUT`].
+pub(crate) fn signal_and_wait(server: &mut Child, signal: Signal) -> Result<(), Error> {
     let pid = server.id();
     if server
         .try_wait()
@@ -193,7 +199,7 @@ pub(crate) fn stop_server(server: &mut Child) -> Result<(), Error> {
         action: format!("signal the PostgreSQL server (pid {pid})"),
         source: io::Error::other("pid out of range"),
     })?;
-    kill(Pid::from_raw(raw), Signal::SIGINT).map_err(|errno| Error::Io {
+    kill(Pid::from_raw(raw), signal).map_err(|errno| Error::Io {
         action: format!("signal the PostgreSQL server (pid {pid})"),
         source: errno.into(),
     })?;

@@ -268,3 +268,33 @@ fn watchdog_cleans_up_a_static_cluster_at_exit() {
     eventually("watchdog stops the postmaster", || !process_exists(pid));
     eventually("watchdog removes the directory", || !root.exists());
 }
+
+#[test]
+fn a_crashed_server_restarts_on_its_data() {
+    let mut cluster = ClusterBuilder::new()
+        .setting("synchronous_commit", "on")
+        .start()
+        .unwrap();
+    let port = cluster.port();
+    psql(
+        port,
+        "create table kept (n int); insert into kept values (42)",
+    )
+    .unwrap();
+    let before = cluster.pid();
+    cluster.crash().unwrap();
+    assert!(!process_exists(before), "the postmaster is gone");
+    let refused = psql(port, "select 1").unwrap_err();
+    assert!(refused.contains("refused"), "{refused}");
+    cluster.restart().unwrap();
+    assert_eq!(cluster.port(), port);
+    assert_ne!(cluster.pid(), before);
+    assert_eq!(psql(port, "select n from kept").unwrap(), "42");
+    // Crash recovery ran: the log says so.
+    let log = std::fs::read_to_string(cluster.log_file()).unwrap();
+    assert!(
+        log.contains("not properly shut down") || log.contains("automatic recovery"),
+        "{log}"
+    );
+    cluster.stop().unwrap();
+}

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use poem::http::{HeaderValue, StatusCode, header};
 use poem::middleware::Csrf;
 use poem::session::{CookieConfig, CookieSession};
 use poem::web::Html;
@@ -131,10 +132,17 @@ async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Respo
         tracing::error!(request_id, %cause, "request failed");
     }
     let html = parts.and_then(|parts| parts.into_page().render_error(status, &message));
-    Ok(match html {
+    let mut response = match html {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, format!("{message} (request {request_id})")).into_response(),
-    })
+    };
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        // Outages here are short (a failover, a restart): come back soon.
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    Ok(response)
 }
 
 fn generic_message(status: u16) -> &'static str {

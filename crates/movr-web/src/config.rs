@@ -12,6 +12,7 @@
 //! | `DEBUG` | `false` | development mode: cookies without `Secure`, a random `SECRET_KEY` allowed |
 //! | `STATEMENT_TIMEOUT` | `30` | seconds the database may spend on one statement (`0`: no limit) |
 //! | `FOLLOWER_READS` | `false` | CockroachDB only: list vehicles from the nearest replica, a few seconds stale |
+//! | `DB_DOWN_TIMEOUT` | `500ms` | while connecting to the database fails, how long a request waits for a connection before its 503 |
 //! | `METRICS_ADDR` | `127.0.0.1:9090` | where `/metrics` is served, apart from the app (`off`: nowhere) |
 //! | `READY_CHECK_INTERVAL` | `1s` | how long `/readyz` reuses its last database check |
 //!
@@ -77,6 +78,8 @@ pub struct Settings {
     pub follower_reads: bool,
     /// How long the database may spend on one statement; `None`: no limit.
     pub statement_timeout: Option<std::time::Duration>,
+    /// While connecting fails, how long a request waits for a connection.
+    pub db_down_timeout: std::time::Duration,
     /// Abuse limits: rates per client and per username.
     pub limits: Limits,
     /// The operators' listener for `/metrics`; `None`: not served.
@@ -214,6 +217,21 @@ impl Settings {
                         format!("expected an address and port such as 0.0.0.0:9090, or off; got {value:?}"),
                     )
                 })?),
+            },
+            db_down_timeout: match get("DB_DOWN_TIMEOUT") {
+                None => std::time::Duration::from_millis(500),
+                Some(value) => humantime::parse_duration(value.trim())
+                    .ok()
+                    .filter(|wait| {
+                        (std::time::Duration::from_millis(100)..=std::time::Duration::from_secs(30))
+                            .contains(wait)
+                    })
+                    .ok_or_else(|| {
+                        ConfigError::new(
+                            "DB_DOWN_TIMEOUT",
+                            format!("expected a time from 100ms to 30s such as 1s, got {value:?}"),
+                        )
+                    })?,
             },
             ready_check_interval: match get("READY_CHECK_INTERVAL") {
                 None => std::time::Duration::from_secs(1),
@@ -407,6 +425,7 @@ mod tests {
         assert_eq!(with(("STATEMENT_TIMEOUT", "2h")), "STATEMENT_TIMEOUT");
         assert_eq!(with(("METRICS_ADDR", "9090")), "METRICS_ADDR");
         assert_eq!(with(("READY_CHECK_INTERVAL", "5m")), "READY_CHECK_INTERVAL");
+        assert_eq!(with(("DB_DOWN_TIMEOUT", "0s")), "DB_DOWN_TIMEOUT");
         assert_eq!(
             settings(&[("SECRET_KEY", GOOD_KEY)])
                 .expect_err("no url")

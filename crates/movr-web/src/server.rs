@@ -42,11 +42,12 @@ pub fn database(settings: &Settings) -> Database {
     Database::new(&pool_config(settings))
 }
 
-/// The connection pool's configuration for `settings`: the URL and
-/// `STATEMENT_TIMEOUT` applied to the defaults.
+/// The connection pool's configuration for `settings`: the URL,
+/// `STATEMENT_TIMEOUT` and `DB_DOWN_TIMEOUT` applied to the defaults.
 pub fn pool_config(settings: &Settings) -> PoolConfig {
     let mut config = PoolConfig::new(settings.database_url.expose().clone());
     config.statement_timeout = settings.statement_timeout;
+    config.down_timeout = settings.db_down_timeout;
     config
 }
 
