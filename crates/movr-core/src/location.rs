@@ -11,7 +11,7 @@ use crate::validation::{ValidationError, plain_text};
 /// optionally its coordinates for a map.
 ///
 /// Always valid: the label is trimmed, 1 to 200 characters without control
-/// characters, and the point, when present, is a finite longitude (`x`) in
+/// or invisible formatting characters, and the point, when present, is a finite longitude (`x`) in
 /// \[-180, 180\] and latitude (`y`) in \[-90, 90\]. Errors name the field
 /// `"location"`.
 ///
@@ -128,6 +128,13 @@ mod tests {
             ValidationError::new("location", "is required")
         );
         assert_eq!(Location::parse("a\u{0}b").unwrap_err().field, "location");
+        assert_eq!(
+            Location::parse("Dock\u{202E}7").unwrap_err(),
+            ValidationError::new(
+                "location",
+                "must not contain invisible formatting characters (found U+202E)"
+            )
+        );
     }
 
     #[test]

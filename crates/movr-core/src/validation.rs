@@ -9,6 +9,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize, Serializer};
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// One rejected input: which form field, and why.
 ///
@@ -124,8 +125,28 @@ pub(crate) const REQUIRED: &str = "is required";
 /// The reason given for input containing control characters.
 pub(crate) const NO_CONTROL: &str = "must not contain control characters";
 
+/// Whether `c` is an invisible formatting character (Unicode general
+/// category Cf): bidirectional overrides, embeddings and isolates
+/// (U+202A–U+202E, U+2066–U+2069), zero-width characters (U+200B–U+200F,
+/// U+2060–U+2064, U+FEFF), the soft hyphen, and the like. Shown to other
+/// people, they can reverse or hide text ("Trojan Source" tricks), so no
+/// displayed field accepts them.
+pub(crate) fn is_format(c: char) -> bool {
+    c.general_category() == GeneralCategory::Format
+}
+
+/// The reason given for input containing the invisible formatting
+/// character `c`, naming its code point.
+pub(crate) fn no_format(c: char) -> String {
+    format!(
+        "must not contain invisible formatting characters (found U+{:04X})",
+        u32::from(c)
+    )
+}
+
 /// Trims `raw` and checks it is non-empty, at most `max_chars` long and free
-/// of control characters: the rule shared by free-text fields.
+/// of control and invisible formatting characters: the rule shared by
+/// free-text fields.
 pub(crate) fn plain_text<'a>(
     field: &'static str,
     raw: &'a str,
@@ -143,6 +164,9 @@ pub(crate) fn plain_text<'a>(
     }
     if text.chars().any(char::is_control) {
         return Err(ValidationError::new(field, NO_CONTROL));
+    }
+    if let Some(c) = text.chars().find(|&c| is_format(c)) {
+        return Err(ValidationError::new(field, no_format(c)));
     }
     Ok(text)
 }
@@ -249,7 +273,7 @@ text_newtype!(Username);
 ///
 /// At most 254 characters, exactly one `@` with something before it, a
 /// domain containing a `.` that is not its first or last character, and no
-/// whitespace or control characters.
+/// whitespace, control or invisible formatting characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(try_from = "String")]
 pub struct Email(String);
@@ -272,6 +296,9 @@ impl Email {
         }
         if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(error("must not contain spaces or control characters"));
+        }
+        if let Some(c) = text.chars().find(|&c| is_format(c)) {
+            return Err(error(&no_format(c)));
         }
         let Some((local, domain)) = text.split_once('@').filter(|(_, d)| !d.contains('@')) else {
             return Err(error("must contain exactly one '@'"));
@@ -298,7 +325,8 @@ impl TryFrom<String> for Email {
 
 text_newtype!(Email);
 
-/// A first or last name: trimmed, 1 to 100 characters, no control characters.
+/// A first or last name: trimmed, 1 to 100 characters, no control or
+/// invisible formatting characters (Unicode category Cf, e.g. U+202E).
 ///
 /// Names vary too much across cultures for stricter rules.
 ///
@@ -337,7 +365,7 @@ impl TryFrom<String> for PersonName {
 text_newtype!(PersonName);
 
 /// A short free-text attribute such as a vehicle's color or brand: trimmed,
-/// 1 to 50 characters, no control characters.
+/// 1 to 50 characters, no control or invisible formatting characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(try_from = "String")]
 pub struct ShortText(String);
@@ -604,6 +632,45 @@ mod tests {
             reason(ShortText::parse("color", "re\u{1b}[0md")),
             NO_CONTROL
         );
+    }
+
+    #[test]
+    fn invisible_formatting_characters_are_refused_with_the_field_named() {
+        for (c, code) in [
+            ('\u{202E}', "U+202E"), // right-to-left override
+            ('\u{202A}', "U+202A"), // left-to-right embedding
+            ('\u{2066}', "U+2066"), // left-to-right isolate
+            ('\u{200B}', "U+200B"), // zero-width space
+            ('\u{200D}', "U+200D"), // zero-width joiner
+            ('\u{200F}', "U+200F"), // right-to-left mark
+            ('\u{2060}', "U+2060"), // word joiner
+            ('\u{2064}', "U+2064"), // invisible plus
+            ('\u{FEFF}', "U+FEFF"), // zero-width no-break space
+            ('\u{AD}', "U+00AD"),   // soft hyphen
+        ] {
+            let reason = format!("must not contain invisible formatting characters (found {code})");
+            assert_eq!(
+                PersonName::parse("first_name", &format!("Ada{c}")).unwrap_err(),
+                ValidationError::new("first_name", reason.clone()),
+                "{code}"
+            );
+            assert_eq!(
+                ShortText::parse("brand", &format!("{c}Acme")).unwrap_err(),
+                ValidationError::new("brand", reason.clone()),
+                "{code}"
+            );
+            assert_eq!(
+                Email::parse(&format!("ada{c}@example.com")).unwrap_err(),
+                ValidationError::new("email", reason),
+                "{code}"
+            );
+        }
+        // Control characters keep their own reason; visible text of any
+        // script stays welcome.
+        assert_eq!(reason(ShortText::parse("color", "re\u{85}d")), NO_CONTROL);
+        for good in ["Zoë", "Łódź", "東京", "مرحبا", "Ἀθῆναι", "🚲"] {
+            assert!(ShortText::parse("brand", good).is_ok(), "{good}");
+        }
     }
 
     #[test]

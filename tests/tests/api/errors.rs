@@ -284,6 +284,42 @@ async fn invalid_vehicles_and_ride_ends_name_their_fields() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn invisible_formatting_characters_are_refused_by_field() {
+    let api = Api::start().await;
+    let mut body = sign_up(City::Boston, "mallory");
+    body["last_name"] = json!("Smith\u{202E}");
+    let error = api
+        .post("/users", None, body)
+        .await
+        .error(422, "invalid_input");
+    assert_eq!(
+        error["errors"],
+        json!([{"field": "last_name",
+                "message": "must not contain invisible formatting characters (found U+202E)"}])
+    );
+
+    let (_, token) = api.rider(City::Boston, "owner").await;
+    let mut body = new_vehicle("Back\u{200D}Bay");
+    body["brand"] = json!("\u{2060}Brompton");
+    let error = api
+        .post("/vehicles", Some(&token), body)
+        .await
+        .error(422, "invalid_input");
+    assert_eq!(error["field"], "brand");
+    assert_eq!(
+        error["errors"],
+        json!([
+            {"field": "brand",
+             "message": "must not contain invisible formatting characters (found U+2060)"},
+            {"field": "location",
+             "message": "must not contain invisible formatting characters (found U+200D)"},
+        ])
+    );
+    let mine: Value = api.get("/users/me/vehicles", Some(&token)).await.json();
+    assert_eq!(mine, json!([]), "nothing was listed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn odd_requests_get_the_error_shape_and_never_a_500() {
     let api = Api::start().await;
     let (_, token) = api.rider(City::Boston, "prober").await;

@@ -453,6 +453,60 @@ async fn unicode_is_kept_and_bad_characters_refused() {
         .assert_shows("Username may only contain letters, digits, '.', '_' and '-'");
 }
 
+/// Bidi overrides and zero-width characters would let one rider's name or
+/// vehicle disguise itself on other riders' pages: every displayed field
+/// refuses them, naming the field and the character.
+#[tokio::test(flavor = "multi_thread")]
+async fn invisible_formatting_characters_are_refused_on_the_forms() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    browser
+        .submit(
+            "/register",
+            &register_fields(
+                "boston",
+                "Mal\u{202E}lory",
+                "Smith\u{200B}",
+                "mal@example.com",
+                "mallory",
+            ),
+        )
+        .await
+        .assert_status(422)
+        .assert_shows("First name must not contain invisible formatting characters (found U+202E)")
+        .assert_shows("Last name must not contain invisible formatting characters (found U+200B)");
+    assert_eq!(
+        count(&server, "SELECT count(*) AS n FROM users").await,
+        1,
+        "only carl"
+    );
+
+    let (owner, _) = rider(&server, "owner", "boston").await;
+    owner
+        .submit(
+            "/vehicles/add",
+            &[
+                ("type", "bike"),
+                ("color", "red\u{FEFF}"),
+                ("brand", "Acme"),
+                ("location", "Dock \u{2066}7"),
+                ("longitude", ""),
+                ("latitude", ""),
+            ],
+        )
+        .await
+        .assert_status(422)
+        .assert_shows("Color must not contain invisible formatting characters (found U+FEFF)")
+        .assert_shows(
+            "Where it is must not contain invisible formatting characters (found U+2066)",
+        );
+    assert_eq!(
+        count(&server, "SELECT count(*) AS n FROM vehicles").await,
+        1,
+        "only carl's scooter"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn odd_urls_are_client_errors() {
     let server = TestServer::start().await;
