@@ -15,8 +15,6 @@ SELECT "rides"."city", "rides"."id", "rides"."vehicle_id", "rides"."rider_city",
 
 SELECT "users"."city", "users"."id" FROM ("api_tokens" INNER JOIN "users" ON (("users"."city" = "api_tokens"."user_city") AND ("users"."id" = "api_tokens"."user_id"))) WHERE (((("api_tokens"."token_hash" = $1) AND ("api_tokens"."revoked_at" IS NULL)) AND ("api_tokens"."expires_at" > CURRENT_TIMESTAMP)) AND ("users"."deleted_at" IS NULL)) LIMIT $2;
 
-SELECT "users"."city", "users"."id", "users"."first_name", "users"."last_name", "users"."email", "users"."username", "users"."password_hash", "users"."is_owner", "users"."active_ride_city", "users"."active_ride_id", "users"."deleted_at" FROM "users" WHERE (("users"."city" = $1) AND ("users"."deleted_at" IS NULL)) ORDER BY "users"."username" ASC;
-
 SELECT "users"."city", "users"."id", "users"."first_name", "users"."last_name", "users"."email", "users"."username", "users"."password_hash", "users"."is_owner", "users"."active_ride_city", "users"."active_ride_id", "users"."deleted_at" FROM "users" WHERE (("users"."city" = $1) AND ("users"."id" = $2)) LIMIT $3;
 
 SELECT "users"."city", "users"."id", "users"."first_name", "users"."last_name", "users"."email", "users"."username", "users"."password_hash", "users"."is_owner", "users"."active_ride_city", "users"."active_ride_id", "users"."deleted_at" FROM ("usernames" INNER JOIN "users" ON (("users"."city" = "usernames"."user_city") AND ("users"."id" = "usernames"."user_id"))) WHERE (("usernames"."username" = $1) AND ("users"."deleted_at" IS NULL)) LIMIT $2;
@@ -25,9 +23,13 @@ SELECT "vehicles"."city", "vehicles"."id", "vehicles"."type", "vehicles"."owner_
 
 SELECT "vehicles"."city", "vehicles"."id", "vehicles"."type", "vehicles"."owner_id", "vehicles"."date_added", "vehicles"."status", "vehicles"."last_location", "vehicles"."last_longitude", "vehicles"."last_latitude", "vehicles"."color", "vehicles"."brand" FROM "vehicles" WHERE (("vehicles"."city" = $1) AND ("vehicles"."id" = $2)) LIMIT $3;
 
-SELECT "vehicles"."city", "vehicles"."id", "vehicles"."type", "vehicles"."owner_id", "vehicles"."date_added", "vehicles"."status", "vehicles"."last_location", "vehicles"."last_longitude", "vehicles"."last_latitude", "vehicles"."color", "vehicles"."brand" FROM "vehicles" WHERE ((("vehicles"."city" = $1) AND ("vehicles"."owner_id" = $2)) AND ("vehicles"."status" != $3)) ORDER BY "vehicles"."date_added" DESC;
-
 SELECT 1;
+
+SELECT city, id, first_name, last_name, email, username, password_hash, is_owner, active_ride_city, active_ride_id, deleted_at FROM users WHERE city = $1 AND deleted_at IS NULL AND (username, id) > (SELECT username, id FROM users WHERE city = $1 AND id = $3) ORDER BY username, id LIMIT $2;
+
+SELECT city, id, first_name, last_name, email, username, password_hash, is_owner, active_ride_city, active_ride_id, deleted_at FROM users WHERE city = $1 AND deleted_at IS NULL ORDER BY username, id LIMIT $2;
+
+SELECT city, id, type AS type_, owner_id, date_added, status, last_location, last_longitude, last_latitude, color, brand FROM vehicles WHERE city = $1 AND owner_id = $2 AND status <> 'removed' AND ($3::UUID IS NULL OR (date_added, id) < ( SELECT date_added, id FROM vehicles WHERE city = $1 AND owner_id = $2 AND id = $3)) ORDER BY date_added DESC, id DESC LIMIT $4;
 
 SELECT city, id, type AS type_, owner_id, date_added, status, last_location, last_longitude, last_latitude, color, brand FROM vehicles WHERE city = $1 AND status <> 'removed' AND (date_added, id) < (SELECT date_added, id FROM vehicles WHERE city = $1 AND id = $3) ORDER BY date_added DESC, id DESC LIMIT $2;
 

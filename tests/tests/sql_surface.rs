@@ -62,7 +62,10 @@ async fn exercise(movr: &MovR) {
     movr.revoke_token(&token.token).await.expect("revoke");
     movr.user(ann.city, ann.id).await.expect("user");
     movr.user_by_username("bob").await.expect("user by name");
-    movr.list_users(City::NewYork).await.expect("users");
+    let users = movr.list_users(City::NewYork).await.expect("users");
+    movr.users_after(City::NewYork, users[0].id)
+        .await
+        .expect("more users");
     let vehicle = NewVehicleForm {
         vehicle_type: "bike".into(),
         color: "red".into(),
@@ -79,6 +82,9 @@ async fn exercise(movr: &MovR) {
         .await
         .expect("older vehicles");
     movr.owned_vehicles(ann).await.expect("owned");
+    movr.owned_vehicles_before(ann, vehicle.id)
+        .await
+        .expect("older owned");
     movr.vehicle(City::NewYork, vehicle.id)
         .await
         .expect("vehicle");

@@ -227,20 +227,34 @@ mod tests {
     }
 }
 
-/// The vehicles `owner_id` of `city` owns that are not removed, newest first.
+/// The vehicles `owner_id` of `city` owns that are not removed, newest
+/// first, at most `limit`; with `before`, the ones after that vehicle of
+/// theirs (keyset paging on `(date_added, id)`; `vehicles_city_owner_idx`
+/// finds an owner's few vehicles).
 pub async fn list_by_owner(
     conn: &mut AsyncPgConnection,
     city: City,
     owner_id: Uuid,
+    before: Option<Uuid>,
+    limit: i64,
 ) -> Result<Vec<VehicleRow>, DbError> {
-    Ok(vehicles::table
-        .filter(vehicles::city.eq(city.as_str()))
-        .filter(vehicles::owner_id.eq(owner_id))
-        .filter(vehicles::status.ne("removed"))
-        .order(vehicles::date_added.desc())
-        .select(VehicleRow::as_select())
-        .load(conn)
-        .await?)
+    Ok(diesel::sql_query(
+        "SELECT city, id, type AS type_, owner_id, date_added, status, last_location, \
+         last_longitude, last_latitude, color, brand \
+         FROM vehicles \
+         WHERE city = $1 AND owner_id = $2 AND status <> 'removed' \
+           AND ($3::UUID IS NULL OR (date_added, id) < ( \
+                SELECT date_added, id FROM vehicles \
+                WHERE city = $1 AND owner_id = $2 AND id = $3)) \
+         ORDER BY date_added DESC, id DESC \
+         LIMIT $4",
+    )
+    .bind::<Text, _>(city.as_str())
+    .bind::<SqlUuid, _>(owner_id)
+    .bind::<Nullable<SqlUuid>, _>(before)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?)
 }
 
 #[derive(QueryableByName)]

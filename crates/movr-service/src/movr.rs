@@ -9,11 +9,14 @@ use crate::password::Passwords;
 pub const VEHICLES_PER_PAGE: i64 = 50;
 /// Rides per page of a rider's history, newest first.
 pub const RIDES_PER_PAGE: i64 = 25;
+/// Users per page of a city's riders, by username.
+pub const USERS_PER_PAGE: i64 = 50;
 
-/// The `before` cursor for the page after `page` of a listing served
-/// `per_page` at a time (e.g. [`VEHICLES_PER_PAGE`] for
-/// [`MovR::vehicles_before`]): the last item's id when the page is full, as
-/// more may follow; `None` after a short page, the last one.
+/// The cursor for the page after `page` of a listing served `per_page` at
+/// a time (e.g. [`VEHICLES_PER_PAGE`] for [`MovR::vehicles_before`],
+/// [`USERS_PER_PAGE`] for [`MovR::users_after`]): the last item's id when
+/// the page is full, as more may follow; `None` after a short page, the
+/// last one.
 pub fn next_before<T, Id>(page: &[T], per_page: i64, id: impl FnOnce(&T) -> Id) -> Option<Id> {
     let full = i64::try_from(page.len()).is_ok_and(|len| len == per_page);
     page.last().filter(|_| full).map(id)

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::error::{Conflict, Entity, ServiceError};
-use crate::movr::MovR;
+use crate::movr::{MovR, USERS_PER_PAGE};
 
 impl MovR {
     /// Creates an account. One statement: the user row and the global
@@ -110,13 +110,30 @@ impl MovR {
             .map_err(ServiceError::from)
     }
 
-    /// The active users of `city`, by username.
+    /// The active users of `city` by username, at most [`USERS_PER_PAGE`].
+    /// A full page may have more after it: see [`MovR::users_after`].
     #[tracing::instrument(skip(self))]
     pub async fn list_users(&self, city: City) -> Result<Vec<User>, ServiceError> {
+        self.user_page(city, None).await
+    }
+
+    /// The active users of `city` that come after `user` by username, at
+    /// most [`USERS_PER_PAGE`]. Empty when `user` is not of `city`.
+    #[tracing::instrument(skip(self))]
+    pub async fn users_after(&self, city: City, user: UserId) -> Result<Vec<User>, ServiceError> {
+        self.user_page(city, Some(user)).await
+    }
+
+    async fn user_page(
+        &self,
+        city: City,
+        after: Option<UserId>,
+    ) -> Result<Vec<User>, ServiceError> {
+        let after = after.map(UserId::into_uuid);
         let rows = self
             .db
             .run("list_users", |conn| {
-                users::list_in_city(conn, city).scope_boxed()
+                users::list_in_city(conn, city, after, USERS_PER_PAGE).scope_boxed()
             })
             .await?;
         rows.into_iter()

@@ -52,13 +52,43 @@ impl MovR {
         to_vehicles(rows)
     }
 
-    /// The actor's own vehicles that are not removed, newest first.
+    /// The actor's own vehicles that are not removed, newest first, at most
+    /// [`VEHICLES_PER_PAGE`]. A full page may have older ones: see
+    /// [`MovR::owned_vehicles_before`].
     #[tracing::instrument(skip(self))]
     pub async fn owned_vehicles(&self, actor: Actor) -> Result<Vec<Vehicle>, ServiceError> {
+        self.owned_page(actor, None).await
+    }
+
+    /// The actor's own vehicles listed after (older than) their vehicle
+    /// `vehicle`, at most [`VEHICLES_PER_PAGE`]. Empty when `vehicle` is not
+    /// theirs.
+    #[tracing::instrument(skip(self))]
+    pub async fn owned_vehicles_before(
+        &self,
+        actor: Actor,
+        vehicle: VehicleId,
+    ) -> Result<Vec<Vehicle>, ServiceError> {
+        self.owned_page(actor, Some(vehicle)).await
+    }
+
+    async fn owned_page(
+        &self,
+        actor: Actor,
+        before: Option<VehicleId>,
+    ) -> Result<Vec<Vehicle>, ServiceError> {
+        let before = before.map(VehicleId::into_uuid);
         let rows = self
             .db
             .run("owned_vehicles", |conn| {
-                vehicles::list_by_owner(conn, actor.city, actor.id.into_uuid()).scope_boxed()
+                vehicles::list_by_owner(
+                    conn,
+                    actor.city,
+                    actor.id.into_uuid(),
+                    before,
+                    VEHICLES_PER_PAGE,
+                )
+                .scope_boxed()
             })
             .await?;
         to_vehicles(rows)

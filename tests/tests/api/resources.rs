@@ -1,5 +1,6 @@
 //! Cities and regions, and paging through vehicles and rides.
 
+use diesel_async::SimpleAsyncConnection;
 use movr_core::City;
 use serde_json::{Value, json};
 
@@ -111,8 +112,8 @@ async fn owners_list_their_own_vehicles() {
     let api = Api::start().await;
     let (_, owner) = api.rider(City::Seattle, "owner").await;
     let (_, neighbour) = api.rider(City::Seattle, "neighbour").await;
-    let mine: Vec<Value> = api.get("/users/me/vehicles", Some(&owner)).await.json();
-    assert!(mine.is_empty());
+    let mine: Value = api.get("/users/me/vehicles", Some(&owner)).await.json();
+    assert_eq!(mine, json!({"vehicles": [], "next_before": null}));
     let mut added = Vec::new();
     for dock in ["Pike Place", "Pioneer Square", "Fremont"] {
         let vehicle: Value = api
@@ -130,10 +131,61 @@ async fn owners_list_their_own_vehicles() {
     );
     assert_eq!(api.delete(&removed, Some(&owner)).await.status, 204);
 
-    let mine: Vec<Value> = api.get("/users/me/vehicles", Some(&owner)).await.json();
+    let mine: Value = api.get("/users/me/vehicles", Some(&owner)).await.json();
     assert_eq!(
         mine,
-        vec![added[2].clone(), added[0].clone()],
-        "newest first, removed gone"
+        json!({"vehicles": [added[2], added[0]], "next_before": null}),
+        "newest first, removed gone, one page"
     );
+}
+
+/// However many vehicles an owner has (here more than the cap allows,
+/// written behind the service's back), one answer holds at most a page.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_owners_vehicles_come_fifty_a_page_newest_first() {
+    let api = Api::start().await;
+    let (owner, token) = api.rider(City::Seattle, "fleet").await;
+    let mut conn = api.server.db().raw_connection().await;
+    conn.batch_execute(&format!(
+        "INSERT INTO vehicles (city, id, type, owner_id, date_added, last_location, color, brand) \
+         SELECT 'seattle', gen_random_uuid(), 'bike', '{}', now() - n * INTERVAL '1 minute', \
+                'Dock ' || n, 'red', 'B' \
+         FROM generate_series(0, 52) AS n",
+        owner.id
+    ))
+    .await
+    .unwrap();
+    let docks = |page: &Value| -> Vec<String> {
+        page["vehicles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["last_location"]["label"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first: Value = api.get("/users/me/vehicles", Some(&token)).await.json();
+    let expected: Vec<String> = (0..53).map(|n| format!("Dock {n}")).collect();
+    assert_eq!(docks(&first), expected[..50]);
+    let next = first["next_before"].as_str().unwrap();
+    assert_eq!(next, first["vehicles"][49]["id"].as_str().unwrap());
+    let second: Value = api
+        .get(&format!("/users/me/vehicles?before={next}"), Some(&token))
+        .await
+        .json();
+    assert_eq!(docks(&second), expected[50..]);
+    assert!(second["next_before"].is_null());
+    // Someone else's vehicle is no cursor into one's own list; a malformed
+    // one does not match the API.
+    let (_, neighbour) = api.rider(City::Seattle, "neighbour").await;
+    let foreign: Value = api
+        .get(
+            &format!("/users/me/vehicles?before={next}"),
+            Some(&neighbour),
+        )
+        .await
+        .json();
+    assert_eq!(foreign, json!({"vehicles": [], "next_before": null}));
+    api.get("/users/me/vehicles?before=yesterday", Some(&token))
+        .await
+        .error(400, "bad_request");
 }

@@ -1,7 +1,7 @@
 //! Accounts: register, authenticate, look up, list, delete.
 
 use movr_core::City;
-use movr_service::{Actor, Conflict, Entity, ServiceError};
+use movr_service::{Actor, Conflict, Entity, ServiceError, USERS_PER_PAGE};
 
 use crate::assert_err;
 use crate::support::*;
@@ -166,6 +166,40 @@ async fn list_users_is_the_citys_active_users_by_username() {
     assert!(
         ok(movr.list_users(City::Rome).await, "list rome").is_empty(),
         "a city without users lists none"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_citys_users_come_a_page_at_a_time_by_username() {
+    let (db, movr) = setup().await;
+    let page_size = usize::try_from(USERS_PER_PAGE).expect("a small page");
+    let riders = insert_users(&db, City::Paris, "r", page_size + 5).await;
+    // A deleted rider in the middle of the alphabet is skipped.
+    ok(movr.remove_user(riders[3], riders[3].id).await, "remove r3");
+    let mut expected: Vec<String> = (0..page_size + 5)
+        .filter(|n| *n != 3)
+        .map(|n| format!("r{n}"))
+        .collect();
+    expected.sort();
+    let names = |users: &[movr_core::User]| -> Vec<String> {
+        users.iter().map(|user| user.username.clone()).collect()
+    };
+
+    db.statements().take();
+    let first = ok(movr.list_users(City::Paris).await, "first page");
+    assert_eq!(db.statements().take().len(), 1, "a page is one statement");
+    assert_eq!(names(&first), expected[..page_size]);
+    let last = first.last().expect("a full page");
+    let second = ok(movr.users_after(City::Paris, last.id).await, "second page");
+    assert_eq!(db.statements().take().len(), 1, "a page is one statement");
+    assert_eq!(names(&second), expected[page_size..]);
+    // A user of another city is no cursor into Paris's riders.
+    assert!(
+        ok(
+            movr.users_after(City::Paris, carl().id).await,
+            "foreign cursor"
+        )
+        .is_empty()
     );
 }
 

@@ -263,3 +263,66 @@ async fn a_city_listing_comes_a_page_at_a_time_newest_first() {
         .is_empty()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_owners_vehicles_come_a_page_at_a_time_newest_first() {
+    let (db, movr) = setup().await;
+    let owner = actor(&movr, City::Boston, "fleet").await;
+    let neighbour = actor(&movr, City::Boston, "neighbour").await;
+    add_vehicle(&movr, neighbour, "Next door").await;
+    let page_size = usize::try_from(movr_service::VEHICLES_PER_PAGE).expect("small");
+    let mut conn = db.raw_connection().await;
+    // More than the cap lets an owner list: written behind the service's back.
+    exec(
+        &mut conn,
+        &format!(
+            "INSERT INTO vehicles (city, id, type, owner_id, date_added, status, last_location, color, brand) \
+             SELECT 'boston', gen_random_uuid(), 'bike', '{}', now() - n * INTERVAL '1 minute', \
+                    CASE WHEN n = 1 THEN 'removed' ELSE 'available' END, 'Dock ' || n, 'red', 'B' \
+             FROM generate_series(0, {}) AS n",
+            owner.id,
+            page_size + 4
+        ),
+    )
+    .await;
+    let labels = |vehicles: &[movr_core::Vehicle]| -> Vec<String> {
+        vehicles
+            .iter()
+            .map(|v| v.last_location.label().to_owned())
+            .collect()
+    };
+    let expected: Vec<String> = (0..=page_size + 4)
+        .filter(|n| *n != 1)
+        .map(|n| format!("Dock {n}"))
+        .collect();
+    db.statements().take();
+    let first = ok(movr.owned_vehicles(owner).await, "first page");
+    assert_eq!(db.statements().take().len(), 1, "a page is one statement");
+    assert_eq!(
+        labels(&first),
+        expected[..page_size],
+        "newest first, removed gone"
+    );
+    let last = first.last().expect("a full page");
+    let second = ok(
+        movr.owned_vehicles_before(owner, last.id).await,
+        "second page",
+    );
+    assert_eq!(db.statements().take().len(), 1, "a page is one statement");
+    assert_eq!(labels(&second), expected[page_size..]);
+    // Someone else's vehicle is no cursor into one's own.
+    assert!(
+        ok(
+            movr.owned_vehicles_before(owner, carl_scooter()).await,
+            "foreign cursor"
+        )
+        .is_empty()
+    );
+    assert!(
+        ok(
+            movr.owned_vehicles_before(neighbour, last.id).await,
+            "not theirs"
+        )
+        .is_empty()
+    );
+}

@@ -1,6 +1,6 @@
 //! The statements each request sends (the app's budget, as the README
 //! states it): each of these requests is exactly one round trip to the
-//! database.
+//! database, but the profile (two: the account and a page of vehicles).
 
 use movr_tests::TestServer;
 
@@ -17,10 +17,15 @@ fn listing(statements: &[String]) -> String {
 
 #[track_caller]
 fn assert_one_statement(server: &TestServer, what: &str) {
+    assert_statements(server, what, 1);
+}
+
+#[track_caller]
+fn assert_statements(server: &TestServer, what: &str, expected: usize) {
     let statements = server.db().statements().take();
     assert!(
-        statements.len() == 1,
-        "{what} should send exactly 1 statement, sent {}:\n{}",
+        statements.len() == expected,
+        "{what} should send exactly {expected} statement(s), sent {}:\n{}",
         statements.len(),
         listing(&statements)
     );
@@ -76,6 +81,15 @@ async fn requests_stay_within_their_statement_budget() {
 
     browser.get("/rides").await.assert_status(200);
     assert_one_statement(&server, "GET /rides");
+
+    browser.get("/users").await.assert_status(200);
+    assert_one_statement(&server, "GET /users");
+
+    // The profile: the account, and a page of one's vehicles.
+    let me = browser.my_id().await;
+    server.db().statements().take();
+    browser.get(&format!("/users/{me}")).await.assert_status(200);
+    assert_statements(&server, "GET /users/<id>", 2);
 
     // A wrong password is one statement too, and a page without data none.
     browser.log_out().await;

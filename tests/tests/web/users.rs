@@ -61,6 +61,118 @@ async fn users_lists_the_current_citys_riders_escaped() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_riders_page_comes_fifty_riders_at_a_time() {
+    let server = TestServer::start().await;
+    let (browser, _) = rider(&server, "ada", "boston").await;
+    count(
+        &server,
+        "WITH made AS ( \
+             INSERT INTO users (city, id, first_name, last_name, email, username, password_hash) \
+             SELECT 'boston', gen_random_uuid(), 'Test', 'Rider', \
+                    'r' || lpad(n::text, 3, '0') || '@example.com', 'r' || lpad(n::text, 3, '0'), '!' \
+             FROM generate_series(0, 54) AS n RETURNING city, id, username), \
+         named AS (INSERT INTO usernames (username, user_city, user_id) \
+                   SELECT username, city, id FROM made RETURNING 1) \
+         SELECT count(*) AS n FROM named",
+    )
+    .await;
+    // By username: ada, then r000 … r054.
+    let first = browser.get("/users").await;
+    first
+        .assert_status(200)
+        .assert_shows("ada")
+        .assert_shows("r048")
+        .assert_not_shows("r049")
+        .assert_not_shows("First riders");
+    assert_eq!(first.count("<tr><td>"), 50);
+    let next = first.ids_after("href=\"/users?after=");
+    assert_eq!(next.len(), 1, "one link to the next riders");
+    assert_eq!(
+        next[0],
+        one(
+            &server,
+            "SELECT id::text AS v FROM users WHERE username = 'r048'"
+        )
+        .await
+    );
+    let second = browser.get(&format!("/users?after={}", next[0])).await;
+    second
+        .assert_status(200)
+        .assert_shows("r049")
+        .assert_shows("r054")
+        .assert_not_shows("r048")
+        .assert_shows("First riders");
+    assert_eq!(second.count("<tr><td>"), 6);
+    assert!(
+        second.ids_after("href=\"/users?after=").is_empty(),
+        "the last page"
+    );
+    // A rider of another city is no cursor into Boston's riders.
+    browser
+        .get(&format!("/users?after={CARL_ID}"))
+        .await
+        .assert_status(200)
+        .assert_shows("No more riders in Boston.");
+    browser
+        .get("/users?after=yesterday")
+        .await
+        .assert_error(404, "That user does not exist.");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn own_profile_shows_ones_vehicles_fifty_at_a_time() {
+    let server = TestServer::start().await;
+    let (browser, id) = rider(&server, "ada", "boston").await;
+    // More than the cap lets an owner list: written behind the service's back.
+    count(
+        &server,
+        &format!(
+            "WITH made AS (INSERT INTO vehicles (city, id, type, owner_id, date_added, last_location, color, brand) \
+             SELECT 'boston', gen_random_uuid(), 'bike', '{id}', now() - n * INTERVAL '1 minute', \
+                    'Dock ' || n, 'red', 'B' \
+             FROM generate_series(0, 52) AS n RETURNING 1) \
+             SELECT count(*) AS n FROM made"
+        ),
+    )
+    .await;
+    let first = browser.get(&format!("/users/{id}")).await;
+    first
+        .assert_status(200)
+        .assert_shows("at Dock 49")
+        .assert_not_shows("at Dock 50")
+        .assert_not_shows("Newest vehicles");
+    assert_eq!(first.count("data-testid=\"owned-vehicle\""), 50);
+    let older = first.ids_after(&format!("href=\"/users/{id}?before="));
+    assert_eq!(older.len(), 1, "one link to older vehicles");
+    let second = browser
+        .get(&format!("/users/{id}?before={}", older[0]))
+        .await;
+    second
+        .assert_status(200)
+        .assert_shows("at Dock 50")
+        .assert_shows("at Dock 52")
+        .assert_not_shows("at Dock 49")
+        .assert_shows("Newest vehicles")
+        .assert_shows("Delete my account");
+    assert_eq!(second.count("data-testid=\"owned-vehicle\""), 3);
+    assert!(
+        second
+            .ids_after(&format!("href=\"/users/{id}?before="))
+            .is_empty()
+    );
+    // Someone else's vehicle is no cursor into one's own.
+    browser
+        .get(&format!("/users/{id}?before={CARL_SCOOTER_ID}"))
+        .await
+        .assert_status(200)
+        .assert_shows("No older vehicles.");
+    browser
+        .get(&format!("/users/{id}?before=yesterday"))
+        .await
+        .assert_error(404, "That vehicle does not exist.");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn own_profile_shows_details_vehicles_and_escapes_text() {
     let server = TestServer::start().await;
     let browser = Browser::new(&server);

@@ -14,9 +14,7 @@ use uuid::Uuid;
 
 use super::{ApiTags, Created, Done};
 use crate::api::auth::BearerToken;
-use crate::api::error::{
-    AddVehicle, ApiError, Authenticated, Failure, Listing, RemoveVehicle, VehicleLookup,
-};
+use crate::api::error::{AddVehicle, ApiError, Failure, Listing, RemoveVehicle, VehicleLookup};
 use crate::api::model::{CityJson, Text, VehicleJson};
 use crate::middleware::ClientAddr;
 use crate::state::AppState;
@@ -56,7 +54,7 @@ impl Example for NewVehicleJson {
     }
 }
 
-/// A page of a city's vehicles, newest first.
+/// A page of vehicles (a city's, or one's own), newest first.
 #[derive(Debug, Object)]
 #[oai(rename = "VehiclePage")]
 pub struct VehiclePage {
@@ -124,8 +122,8 @@ impl VehiclesApi {
         Ok(Json(vehicle.into()))
     }
 
-    /// The caller's own vehicles that are not removed, newest first (an
-    /// owner has few: no paging).
+    /// The caller's own vehicles that are not removed, newest first, 50 at
+    /// a time.
     #[oai(
         path = "/users/me/vehicles",
         method = "get",
@@ -135,9 +133,23 @@ impl VehiclesApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: BearerToken,
-    ) -> Result<Json<Vec<VehicleJson>>, Failure<Authenticated>> {
-        let vehicles = state.movr.owned_vehicles(auth.0.actor).await?;
-        Ok(Json(vehicles.into_iter().map(VehicleJson::from).collect()))
+        /// The `next_before` of the previous page.
+        before: Query<Option<Uuid>>,
+    ) -> Result<Json<VehiclePage>, Failure<Listing>> {
+        let actor = auth.0.actor;
+        let vehicles = match before.0 {
+            Some(id) => {
+                state
+                    .movr
+                    .owned_vehicles_before(actor, VehicleId::from(id))
+                    .await?
+            }
+            None => state.movr.owned_vehicles(actor).await?,
+        };
+        Ok(Json(VehiclePage {
+            next_before: next_before(&vehicles, VEHICLES_PER_PAGE, |v| v.id.into_uuid()),
+            vehicles: vehicles.into_iter().map(VehicleJson::from).collect(),
+        }))
     }
 
     /// Lists a vehicle of the caller's, in the caller's city.

@@ -1,9 +1,10 @@
 //! The users of a city, one's own profile, and deleting one's account.
 
-use movr_core::UserId;
-use movr_service::{Conflict, ServiceError};
-use poem::web::Path;
+use movr_core::{UserId, VehicleId};
+use movr_service::{Conflict, ServiceError, USERS_PER_PAGE, VEHICLES_PER_PAGE, next_before};
+use poem::web::{Path, Query};
 use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
 use tera::Context;
 
 use super::parse_id;
@@ -13,27 +14,57 @@ use crate::page::Page;
 use crate::session::{self, FlashLevel};
 use crate::views::{CityView, VehicleCard};
 
-/// `GET /users`: the registered users of the current city.
+/// The riders page's query: `?after=<user id>` shows the riders that come
+/// after that one by username.
+#[derive(Debug, Default, Deserialize)]
+pub struct RidersQuery {
+    after: Option<String>,
+}
+
+/// `GET /users[?after=<user>]`: the registered users of the current city,
+/// by username, a page at a time.
 #[handler]
-pub async fn list(page: Page) -> poem::Result<Response> {
+pub async fn list(page: Page, Query(query): Query<RidersQuery>) -> poem::Result<Response> {
     page.require_user()?;
-    let users = page
-        .state
-        .movr
-        .list_users(page.city)
-        .await
-        .map_err(PageError::from)?;
+    let movr = &page.state.movr;
+    let after = match query.after.as_deref().filter(|id| !id.is_empty()) {
+        Some(id) => Some(parse_id::<UserId>(id, "user")?),
+        None => None,
+    };
+    let users = match after {
+        Some(user) => movr.users_after(page.city, user).await,
+        None => movr.list_users(page.city).await,
+    }
+    .map_err(PageError::from)?;
+    let next = next_before(&users, USERS_PER_PAGE, |user| user.id);
     let mut context = Context::new();
     context.insert("users", &users);
     context.insert("city", &CityView::from(page.city));
+    context.insert("next", &next);
+    context.insert("paged", &after.is_some());
     Ok(page.render("users.html", "users", context)?.into_response())
 }
 
-/// `GET /users/<id>`: one's own profile, with one's vehicles.
+/// The profile's query: `?before=<vehicle id>` shows one's older vehicles.
+#[derive(Debug, Default, Deserialize)]
+pub struct ProfileQuery {
+    before: Option<String>,
+}
+
+/// `GET /users/<id>[?before=<vehicle>]`: one's own profile, with one's
+/// vehicles a page at a time.
 #[handler]
-pub async fn profile(page: Page, Path(id): Path<String>) -> poem::Result<Response> {
+pub async fn profile(
+    page: Page,
+    Path(id): Path<String>,
+    Query(query): Query<ProfileQuery>,
+) -> poem::Result<Response> {
     let me = page.require_user()?;
     let id: UserId = parse_id(&id, "user")?;
+    let before = match query.before.as_deref().filter(|id| !id.is_empty()) {
+        Some(id) => Some(parse_id::<VehicleId>(id, "vehicle")?),
+        None => None,
+    };
     if id != me.id {
         return Err(PageError::Forbidden("You can only see your own profile.".to_owned()).into());
     }
@@ -48,10 +79,12 @@ pub async fn profile(page: Page, Path(id): Path<String>) -> poem::Result<Respons
         }
         Err(error) => return Err(PageError::from(error).into()),
     };
-    let vehicles = movr
-        .owned_vehicles(me.actor())
-        .await
-        .map_err(PageError::from)?;
+    let vehicles = match before {
+        Some(vehicle) => movr.owned_vehicles_before(me.actor(), vehicle).await,
+        None => movr.owned_vehicles(me.actor()).await,
+    }
+    .map_err(PageError::from)?;
+    let older = next_before(&vehicles, VEHICLES_PER_PAGE, |vehicle| vehicle.id);
     let mut context = Context::new();
     context.insert("user", &user);
     context.insert("home_city", &CityView::from(user.city));
@@ -60,6 +93,8 @@ pub async fn profile(page: Page, Path(id): Path<String>) -> poem::Result<Respons
         .map(|vehicle| VehicleCard::new(vehicle, None))
         .collect();
     context.insert("vehicles", &vehicles);
+    context.insert("older", &older);
+    context.insert("paged", &before.is_some());
     Ok(page
         .render("profile.html", "profile", context)?
         .into_response())
