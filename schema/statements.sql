@@ -45,7 +45,7 @@ WITH ended AS ( UPDATE rides SET end_location = $4, end_longitude = $5, end_lati
 
 WITH new_user AS ( INSERT INTO users (city, id, first_name, last_name, email, username, password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING city, id, username) INSERT INTO usernames (username, user_city, user_id) SELECT username, city, id FROM new_user;
 
-WITH owner AS ( UPDATE users SET is_owner = true WHERE city = $1 AND id = $2 AND deleted_at IS NULL RETURNING city, id) INSERT INTO vehicles (city, id, type, owner_id, status, last_location, last_longitude, last_latitude, color, brand) SELECT owner.city, $3, $4, owner.id, 'available', $5, $6, $7, $8, $9 FROM owner RETURNING city, id, type AS type_, owner_id, date_added, status, last_location, last_longitude, last_latitude, color, brand;
+WITH owner AS ( UPDATE users SET is_owner = true WHERE city = $1 AND id = $2 AND deleted_at IS NULL AND (SELECT count(*) FROM vehicles WHERE city = $1 AND owner_id = $2 AND status <> 'removed') < $10 RETURNING city, id) INSERT INTO vehicles (city, id, type, owner_id, status, last_location, last_longitude, last_latitude, color, brand) SELECT owner.city, $3, $4, owner.id, 'available', $5, $6, $7, $8, $9 FROM owner RETURNING city, id, type AS type_, owner_id, date_added, status, last_location, last_longitude, last_latitude, color, brand;
 
 WITH removed AS ( UPDATE vehicles SET status = 'removed' WHERE city = $1 AND id = $2 AND owner_id = $3 AND status = 'available' RETURNING id), owner AS ( UPDATE users SET is_owner = EXISTS ( SELECT 1 FROM vehicles WHERE city = $1 AND owner_id = $3 AND status <> 'removed' AND id <> $2) WHERE city = $1 AND id = $3 AND EXISTS (SELECT 1 FROM removed) RETURNING id) SELECT count(*) AS count FROM removed;
 

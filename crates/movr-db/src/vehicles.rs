@@ -86,19 +86,30 @@ pub struct NewVehicleRow<'a> {
 }
 
 /// Lists a vehicle for the active user `owner_id` of `city` and marks them an
-/// owner, in one statement. `None` when the owner does not exist (or is
-/// deleted).
+/// owner, in one statement, unless they already list `max_per_owner`
+/// vehicles that are not removed. `None` when nothing was added: the owner
+/// does not exist (or is deleted), or is at the cap.
+///
+/// The cap holds under concurrency: the statement counts the owner's
+/// vehicles and writes the owner's `users` row in the same statement, so
+/// of two adds racing at the cap the later one meets the earlier one's
+/// write to that row and fails with a serialization failure (40001,
+/// retried: it then counts again) — at snapshot isolation (PostgreSQL's
+/// REPEATABLE READ) as at SERIALIZABLE.
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     city: City,
     owner_id: Uuid,
     vehicle: NewVehicleRow<'_>,
+    max_per_owner: i64,
 ) -> Result<Option<VehicleRow>, DbError> {
     let (longitude, latitude) = coordinates(vehicle.location);
     Ok(diesel::sql_query(
         "WITH owner AS ( \
              UPDATE users SET is_owner = true \
              WHERE city = $1 AND id = $2 AND deleted_at IS NULL \
+               AND (SELECT count(*) FROM vehicles \
+                    WHERE city = $1 AND owner_id = $2 AND status <> 'removed') < $10 \
              RETURNING city, id) \
          INSERT INTO vehicles (city, id, type, owner_id, status, last_location, \
                                last_longitude, last_latitude, color, brand) \
@@ -115,6 +126,7 @@ pub async fn insert(
     .bind::<Nullable<Float8>, _>(latitude)
     .bind::<Text, _>(vehicle.color)
     .bind::<Text, _>(vehicle.brand)
+    .bind::<BigInt, _>(max_per_owner)
     .load(conn)
     .await?
     .pop())

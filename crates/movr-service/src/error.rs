@@ -47,6 +47,13 @@ pub enum Conflict {
     /// An account cannot be deleted while one of its vehicles is ridden.
     #[error("one of your vehicles is in use; try again when its ride has ended")]
     OwnVehicleInUse,
+    /// The owner already lists as many vehicles as an owner may
+    /// ([`Caps::vehicles_per_owner`](crate::Caps)).
+    #[error("you already list {max} vehicles, the most one owner may; remove one to add another")]
+    TooManyVehicles {
+        /// The cap.
+        max: u32,
+    },
 }
 
 /// A failed service operation.

@@ -1,5 +1,7 @@
 //! The `MovR` service handle.
 
+use std::num::NonZeroU32;
+
 use movr_db::Database;
 use movr_db::vehicles::Freshness;
 
@@ -22,9 +24,46 @@ pub fn next_before<T, Id>(page: &[T], per_page: i64, id: impl FnOnce(&T) -> Id) 
     page.last().filter(|_| full).map(id)
 }
 
+/// Per-account caps, so that no account can grow a table without bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    /// Vehicles one owner may have listed (available or in use) at once;
+    /// adding one more is [`Conflict::TooManyVehicles`](crate::Conflict).
+    /// Enforced by the adding statement itself, so racing adds cannot
+    /// pass it.
+    pub vehicles_per_owner: NonZeroU32,
+    /// Live API tokens one account may hold; issuing one more revokes (and
+    /// deletes) the oldest, so a user is never locked out of the API.
+    pub tokens_per_user: NonZeroU32,
+}
+
+impl Caps {
+    /// [`Caps::vehicles_per_owner`] by default.
+    pub const DEFAULT_VEHICLES_PER_OWNER: NonZeroU32 = non_zero(20);
+    /// [`Caps::tokens_per_user`] by default.
+    pub const DEFAULT_TOKENS_PER_USER: NonZeroU32 = non_zero(10);
+}
+
+const fn non_zero(n: u32) -> NonZeroU32 {
+    match NonZeroU32::new(n) {
+        Some(n) => n,
+        None => NonZeroU32::MIN,
+    }
+}
+
+impl Default for Caps {
+    fn default() -> Self {
+        Self {
+            vehicles_per_owner: Self::DEFAULT_VEHICLES_PER_OWNER,
+            tokens_per_user: Self::DEFAULT_TOKENS_PER_USER,
+        }
+    }
+}
+
 /// The MovR service: every transaction of the original application, with
 /// ownership checks and the database-enforced guarantees (one open ride per
-/// vehicle and per rider, globally unique usernames).
+/// vehicle and per rider, globally unique usernames, the per-account
+/// [`Caps`]).
 ///
 /// Cheap to clone; share one per process.
 #[derive(Debug, Clone)]
@@ -32,16 +71,29 @@ pub struct MovR {
     pub(crate) db: Database,
     pub(crate) passwords: Passwords,
     pub(crate) listing_freshness: Freshness,
+    pub(crate) caps: Caps,
 }
 
 impl MovR {
-    /// The service over `db`.
+    /// The service over `db`, with the default [`Caps`].
     pub fn new(db: Database) -> Self {
         Self {
             db,
             passwords: Passwords::new(),
             listing_freshness: Freshness::Latest,
+            caps: Caps::default(),
         }
+    }
+
+    /// The same service with other per-account caps.
+    pub fn with_caps(mut self, caps: Caps) -> Self {
+        self.caps = caps;
+        self
+    }
+
+    /// The per-account caps in force.
+    pub fn caps(&self) -> Caps {
+        self.caps
     }
 
     /// Lists vehicles with follower reads (CockroachDB only: a few seconds

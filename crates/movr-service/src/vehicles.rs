@@ -1,6 +1,7 @@
 //! Vehicles: list, look up, add, remove.
 
 use movr_core::{City, NewVehicle, Vehicle, VehicleId, VehicleStatus};
+use movr_db::users;
 use movr_db::vehicles::{self, NewVehicleRow, VehicleRow};
 use scoped_futures::ScopedFutureExt;
 use uuid::Uuid;
@@ -111,7 +112,10 @@ impl MovR {
     }
 
     /// Lists a vehicle owned by the actor, in the actor's home city, and
-    /// marks the actor an owner. One statement.
+    /// marks the actor an owner. One statement, which refuses an owner who
+    /// already lists [`Caps::vehicles_per_owner`](crate::Caps) vehicles
+    /// ([`Conflict::TooManyVehicles`], explained by one more read), even
+    /// when several adds race.
     #[tracing::instrument(skip(self))]
     pub async fn add_vehicle(
         &self,
@@ -126,21 +130,36 @@ impl MovR {
             color: vehicle.color.as_str(),
             brand: vehicle.brand.as_str(),
         };
+        let max = self.caps.vehicles_per_owner.get();
         // A lost answer is resolved by looking the new vehicle up by its id.
         let inserted = self
             .db
             .run_idempotent(
                 "add_vehicle",
-                |conn| vehicles::insert(conn, actor.city, actor.id.into_uuid(), row).scope_boxed(),
+                |conn| {
+                    vehicles::insert(conn, actor.city, actor.id.into_uuid(), row, max.into())
+                        .scope_boxed()
+                },
                 |conn| {
                     async move { Ok(vehicles::find(conn, actor.city, id).await?.map(Some)) }
                         .scope_boxed()
                 },
             )
             .await?;
-        Ok(Vehicle::try_from(
-            inserted.ok_or(ServiceError::NotFound(Entity::User))?,
-        )?)
+        if let Some(row) = inserted {
+            return Ok(Vehicle::try_from(row)?);
+        }
+        // Explain the refusal (only on this failure path).
+        let owner = self
+            .db
+            .run("add_vehicle.diagnose", |conn| {
+                users::find(conn, actor.city, actor.id.into_uuid()).scope_boxed()
+            })
+            .await?;
+        Err(match owner {
+            None => ServiceError::NotFound(Entity::User),
+            Some(_) => Conflict::TooManyVehicles { max }.into(),
+        })
     }
 
     /// Removes (soft-deletes) one of the actor's vehicles; clears the actor's

@@ -16,7 +16,7 @@
 //! | `METRICS_ADDR` | `127.0.0.1:9090` | where `/metrics` is served, apart from the app (`off`: nowhere) |
 //! | `READY_CHECK_INTERVAL` | `1s` | how long `/readyz` reuses its last database check |
 //!
-//! and the abuse limits of [`Limits`] (module `limits`).
+//! and the abuse limits and per-account caps of [`Limits`] (module `limits`).
 //!
 //! A missing or invalid setting is a [`ConfigError`] naming the variable and
 //! what is expected, in one line.
@@ -80,7 +80,8 @@ pub struct Settings {
     pub statement_timeout: Option<std::time::Duration>,
     /// While connecting fails, how long a request waits for a connection.
     pub db_down_timeout: std::time::Duration,
-    /// Abuse limits: rates per client and per username.
+    /// Abuse limits (rates per client and per username), connection limits
+    /// and per-account caps.
     pub limits: Limits,
     /// The operators' listener for `/metrics`; `None`: not served.
     pub metrics_addr: Option<std::net::SocketAddr>,

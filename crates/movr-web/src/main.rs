@@ -151,7 +151,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                  it runs only in debug mode (DEBUG=true), on a demo database"
             );
             let report = seed(
-                &MovR::new(db),
+                &MovR::new(db).with_caps(settings.limits.caps()),
                 SeedSize {
                     users_per_city,
                     vehicles_per_city,

@@ -162,10 +162,14 @@ pub async fn seed(movr: &MovR, size: SeedSize) -> Result<SeedReport, ServiceErro
                 .await?,
             );
         }
-        // Vehicles are only added on the first run (when their owner is new
-        // or has none), so re-seeding does not pile them up.
-        let owner = Actor::from(&riders[0]);
-        if movr.owned_vehicles(owner).await?.is_empty() {
+        // Vehicles are only added on the first run (when their first owner
+        // is new or has none), so re-seeding does not pile them up. They
+        // are shared out among the city's riders, each within the cap.
+        if movr
+            .owned_vehicles(Actor::from(&riders[0]))
+            .await?
+            .is_empty()
+        {
             let places = landmarks(city);
             let mut vehicles = Vec::new();
             for n in 0..size.vehicles_per_city {
@@ -179,6 +183,7 @@ pub async fn seed(movr: &MovR, size: SeedSize) -> Result<SeedReport, ServiceErro
                     longitude: Some(longitude),
                     latitude: Some(latitude),
                 };
+                let owner = Actor::from(&riders[n % riders.len()]);
                 vehicles.push(movr.add_vehicle(owner, form.validate()?).await?);
                 report.vehicles += 1;
             }

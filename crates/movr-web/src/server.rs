@@ -22,10 +22,11 @@ use crate::templates::Templates;
 /// How long in-flight requests get to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
-/// The application state over `movr` (templates compiled, settings applied).
+/// The application state over `movr` (templates compiled, settings applied:
+/// the per-account caps of `settings` replace `movr`'s).
 pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppState>> {
     Ok(Arc::new(AppState {
-        movr,
+        movr: movr.with_caps(settings.limits.caps()),
         templates: Templates::load()?,
         region: settings.region,
         maps_key: settings.api_key.clone(),

@@ -232,6 +232,40 @@ async fn ride_conflicts_have_their_own_codes() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_owner_at_the_cap_is_a_conflict() {
+    let api = Api::start_with(&[("MAX_VEHICLES_PER_OWNER", "1")]).await;
+    let (_, token) = api.rider(City::Boston, "owner").await;
+    let bike: Value = api
+        .post("/vehicles", Some(&token), new_vehicle("Back Bay"))
+        .await
+        .json();
+    let error = api
+        .post("/vehicles", Some(&token), new_vehicle("Fenway"))
+        .await
+        .error(409, "too_many_vehicles");
+    assert_eq!(
+        error,
+        json!({
+            "code": "too_many_vehicles",
+            "message": "you already list 1 vehicles, the most one owner may; remove one to add another",
+            "field": null,
+            "errors": [],
+        })
+    );
+    let mine: Value = api.get("/users/me/vehicles", Some(&token)).await.json();
+    assert_eq!(mine["vehicles"], json!([bike]));
+    // Removing it makes room.
+    let remove = format!("/cities/boston/vehicles/{}", bike["id"].as_str().unwrap());
+    assert_eq!(api.delete(&remove, Some(&token)).await.status, 204);
+    assert_eq!(
+        api.post("/vehicles", Some(&token), new_vehicle("Fenway"))
+            .await
+            .status,
+        201
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn invalid_vehicles_and_ride_ends_name_their_fields() {
     let api = Api::start().await;
     let (_, token) = api.rider(City::Boston, "owner").await;

@@ -26,11 +26,17 @@ async fn cities_and_their_regions_need_no_token() {
 #[tokio::test(flavor = "multi_thread")]
 async fn vehicles_come_fifty_a_page_newest_first() {
     let api = Api::start().await;
-    let (_, token) = api.rider(City::Boston, "fleet").await;
+    // Three owners: each may list at most 20 (MAX_VEHICLES_PER_OWNER).
+    let mut owners = Vec::new();
+    for name in ["fleet", "fleet2", "fleet3"] {
+        owners.push(api.rider(City::Boston, name).await.1);
+    }
+    let token = owners[0].clone();
     let mut added = Vec::new();
     for n in 0..53 {
+        let owner = &owners[n % owners.len()];
         let vehicle: Value = api
-            .post("/vehicles", Some(&token), new_vehicle(&format!("Dock {n}")))
+            .post("/vehicles", Some(owner), new_vehicle(&format!("Dock {n}")))
             .await
             .json();
         added.push(vehicle["id"].as_str().unwrap().to_owned());

@@ -256,6 +256,7 @@ async fn error_display_carries_no_sql_or_values() {
                         color: "chartreuse",
                         brand: "Acme",
                     },
+                    20,
                 )
                 .await
             }

@@ -51,6 +51,7 @@ async fn written_rows_read_back_as_domain_values() {
                         color: "green",
                         brand: "Vespa",
                     },
+                    20,
                 )
                 .await?;
                 // Carl of new york rides in rome.

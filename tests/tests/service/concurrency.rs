@@ -5,12 +5,13 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use movr_core::{City, Ride, VehicleStatus};
 use movr_db::{Database, PoolConfig};
-use movr_service::{Actor, Conflict, Entity, MovR, ServiceError};
+use movr_service::{Actor, Caps, Conflict, Entity, MovR, ServiceError};
 use movr_tests::TestDb;
 use tokio::sync::Barrier;
 
@@ -486,6 +487,56 @@ async fn deleting_ones_account_while_starting_a_ride_leaves_one_outcome() {
         let state = user_state(&db, rider).await.expect("rider row");
         assert_eq!(state.deleted, deleted, "round {round}: {state:?}");
         assert_eq!(state.active_ride_id.is_some(), !deleted, "round {round}");
+    }
+}
+
+/// Two adds racing for an owner's last place: both count the owner's
+/// vehicles before either has written, held behind a lock on the owner's
+/// row; exactly one lists its vehicle, the other is refused at the cap.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_adds_racing_for_the_last_place_list_one_vehicle() {
+    let db = TestDb::new().await;
+    let (_, movr) = service_with_a_connection_each(&db, 2);
+    let movr = movr.with_caps(Caps {
+        vehicles_per_owner: NonZeroU32::new(2).expect("a cap"),
+        ..Caps::default()
+    });
+    let owner = insert_users(&db, City::Boston, "owner", 1).await[0];
+    add_vehicle(&movr, owner, "Dock 0").await;
+
+    for round in 0..3 {
+        let gate = Gate::close(&db, &[lock_user(owner)]).await;
+        let adds = (1..=2)
+            .map(|n| {
+                let movr = movr.clone();
+                async move {
+                    movr.add_vehicle(owner, new_vehicle("bike", &format!("Dock {round}.{n}")))
+                        .await
+                }
+            })
+            .collect();
+        let results = race(gate, 2, adds).await;
+        let added: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(added.len(), 1, "round {round}: {results:?}");
+        assert!(
+            results.iter().any(|result| matches!(
+                result,
+                Err(ServiceError::Conflict(Conflict::TooManyVehicles { max: 2 }))
+            )),
+            "round {round}: {results:?}"
+        );
+        let mut conn = db.raw_connection().await;
+        let listed = count(
+            &mut conn,
+            &format!(
+                "SELECT count(*) AS n FROM vehicles WHERE owner_id = '{}' AND status <> 'removed'",
+                owner.id
+            ),
+        )
+        .await;
+        assert_eq!(listed, 2, "round {round}");
+        // Make room for the next round.
+        ok(movr.remove_vehicle(owner, added[0].id).await, "remove");
     }
 }
 

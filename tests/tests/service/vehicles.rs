@@ -1,7 +1,9 @@
 //! Vehicles: add, look up, list, remove.
 
+use std::num::NonZeroU32;
+
 use movr_core::{City, NewVehicleForm, VehicleId, VehicleStatus, VehicleType};
-use movr_service::{Conflict, Entity, ServiceError};
+use movr_service::{Caps, Conflict, Entity, MovR, ServiceError};
 
 use crate::assert_err;
 use crate::support::*;
@@ -324,5 +326,67 @@ async fn an_owners_vehicles_come_a_page_at_a_time_newest_first() {
             "not theirs"
         )
         .is_empty()
+    );
+}
+
+fn with_vehicle_cap(movr: MovR, cap: u32) -> MovR {
+    movr.with_caps(Caps {
+        vehicles_per_owner: NonZeroU32::new(cap).expect("a cap"),
+        ..Caps::default()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_owner_lists_at_most_the_cap_and_removing_one_makes_room() {
+    let (db, movr) = setup().await;
+    assert_eq!(movr.caps().vehicles_per_owner.get(), 20, "the default");
+    let movr = with_vehicle_cap(movr, 3);
+    let owner = actor(&movr, City::Boston, "owner").await;
+    let rider = actor(&movr, City::Boston, "rider").await;
+    let first = add_vehicle(&movr, owner, "Dock 1").await;
+    let second = add_vehicle(&movr, owner, "Dock 2").await;
+    add_vehicle(&movr, owner, "Dock 3").await;
+    // A vehicle being ridden still counts.
+    ok(
+        movr.start_ride(rider, City::Boston, second.id).await,
+        "start",
+    );
+
+    db.statements().take();
+    assert_err!(
+        movr.add_vehicle(owner, new_vehicle("bike", "Dock 4")).await,
+        ServiceError::Conflict(Conflict::TooManyVehicles { max: 3 })
+    );
+    let statements = db.statements().take();
+    assert_eq!(
+        statements.len(),
+        2,
+        "the guarded insert and the look-up that explains the refusal:\n{}",
+        listing(&statements)
+    );
+    let mut conn = db.raw_connection().await;
+    let listed = format!(
+        "SELECT count(*) AS n FROM vehicles WHERE owner_id = '{}' AND status <> 'removed'",
+        owner.id
+    );
+    assert_eq!(count(&mut conn, &listed).await, 3);
+    // Another owner has a cap of their own.
+    add_vehicle(&movr, rider, "Next door").await;
+
+    // A removed vehicle frees its place.
+    ok(movr.remove_vehicle(owner, first.id).await, "remove");
+    add_vehicle(&movr, owner, "Dock 4").await;
+    assert_eq!(count(&mut conn, &listed).await, 3);
+    assert_err!(
+        movr.add_vehicle(owner, new_vehicle("bike", "Dock 5")).await,
+        ServiceError::Conflict(Conflict::TooManyVehicles { max: 3 })
+    );
+
+    // A deleted account is not found, whatever its vehicles.
+    let gone = actor(&movr, City::Boston, "gone").await;
+    ok(movr.remove_user(gone, gone.id).await, "delete");
+    assert_err!(
+        movr.add_vehicle(gone, new_vehicle("bike", "Dock 6")).await,
+        ServiceError::NotFound(Entity::User)
     );
 }

@@ -88,7 +88,10 @@ async fn requests_stay_within_their_statement_budget() {
     // The profile: the account, and a page of one's vehicles.
     let me = browser.my_id().await;
     server.db().statements().take();
-    browser.get(&format!("/users/{me}")).await.assert_status(200);
+    browser
+        .get(&format!("/users/{me}"))
+        .await
+        .assert_status(200);
     assert_statements(&server, "GET /users/<id>", 2);
 
     // A wrong password is one statement too, and a page without data none.

@@ -271,6 +271,49 @@ async fn invalid_vehicles_are_refused_with_messages() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_owner_at_the_cap_gets_the_form_back_with_a_conflict() {
+    let server = TestServer::start_with(&[("MAX_VEHICLES_PER_OWNER", "2")]).await;
+    let (browser, id) = rider(&server, "ada", "new york").await;
+    let first = browser.add_vehicle(&server, "bike", "Astor Place").await;
+    browser.add_vehicle(&server, "bike", "Bryant Park").await;
+    let before = snapshot(&server).await;
+    let fields = [
+        ("type", "skateboard"),
+        ("color", "teal"),
+        ("brand", "Acme"),
+        ("location", "Union Square"),
+        ("longitude", ""),
+        ("latitude", ""),
+    ];
+    let page = browser.submit("/vehicles/add", &fields).await;
+    page.assert_status(409).assert_shows(
+        "Your vehicle was not listed: you already list 2 vehicles, the most one owner may; \
+         remove one to add another.",
+    );
+    assert!(
+        page.body.contains("value=\"Union Square\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("value=\"teal\""), "the form as typed");
+    assert_eq!(snapshot(&server).await, before, "nothing was listed");
+
+    // Removing one makes room.
+    browser
+        .submit(&format!("/vehicles/remove/{first}"), &[])
+        .await
+        .assert_redirect(&format!("/users/{id}"));
+    browser
+        .submit("/vehicles/add", &fields)
+        .await
+        .assert_redirect(&format!("/users/{id}"));
+    browser
+        .get(&format!("/users/{id}"))
+        .await
+        .assert_shows("at Union Square");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn removing_ones_vehicle_takes_it_off_the_list() {
     let server = TestServer::start().await;
     let (browser, id) = rider(&server, "ada", "new york").await;

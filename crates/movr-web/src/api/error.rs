@@ -51,6 +51,9 @@ pub enum ErrorCode {
     UserIsRiding,
     /// An account cannot be deleted while one of its vehicles is ridden.
     OwnVehicleInUse,
+    /// The owner already lists as many vehicles as an owner may
+    /// (`MAX_VEHICLES_PER_OWNER`); remove one first.
+    TooManyVehicles,
     /// The body did not arrive in time.
     RequestTimeout,
     /// The body is larger than the API accepts.
@@ -270,6 +273,7 @@ impl From<ServiceError> for ApiError {
                     Conflict::RideAlreadyEnded => ErrorCode::RideAlreadyEnded,
                     Conflict::UserIsRiding => ErrorCode::UserIsRiding,
                     Conflict::OwnVehicleInUse => ErrorCode::OwnVehicleInUse,
+                    Conflict::TooManyVehicles { .. } => ErrorCode::TooManyVehicles,
                 };
                 let mut api_error = Self::new(StatusCode::CONFLICT, code, conflict.to_string());
                 if conflict == Conflict::UsernameTaken {
@@ -374,8 +378,9 @@ documented! {
     Listing: [400, 401, 500, 503];
     /// One vehicle.
     VehicleLookup: [400, 401, 404, 500, 503];
-    /// Listing a vehicle (404: the account vanished meanwhile).
-    AddVehicle: [400, 401, 404, 408, 413, 415, 422, 429, 500, 503];
+    /// Listing a vehicle (404: the account vanished meanwhile; 409: the
+    /// owner is at the cap).
+    AddVehicle: [400, 401, 404, 408, 409, 413, 415, 422, 429, 500, 503];
     /// Removing a vehicle.
     RemoveVehicle: [400, 401, 403, 404, 409, 500, 503];
     /// Starting a ride.
@@ -609,6 +614,16 @@ mod tests {
         assert_eq!(
             (status.as_u16(), &body["code"]),
             (409, &"already_riding".into())
+        );
+        let (status, body, _) = answer(Conflict::TooManyVehicles { max: 20 }.into());
+        assert_eq!(
+            (status.as_u16(), &body["code"], &body["message"]),
+            (
+                409,
+                &"too_many_vehicles".into(),
+                &"you already list 20 vehicles, the most one owner may; remove one to add another"
+                    .into()
+            )
         );
         let (status, body, response) = answer(ServiceError::Busy);
         assert_eq!((status.as_u16(), &body["code"]), (503, &"busy".into()));

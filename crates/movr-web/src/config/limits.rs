@@ -1,4 +1,5 @@
-//! The abuse limits' settings (see the README's configuration table).
+//! The abuse limits' and per-account caps' settings (see the README's
+//! configuration table).
 //!
 //! | variable | default | meaning |
 //! | --- | --- | --- |
@@ -12,12 +13,16 @@
 //! | `HEADER_READ_TIMEOUT` | `10s` | time for a request's line and headers, from its first byte (or the connection's opening) |
 //! | `BODY_READ_TIMEOUT` | `15s` | time for a request's body, from the end of its headers (`408` past it) |
 //! | `IDLE_TIMEOUT` | `75s` | a keep-alive connection with no traffic for this long is closed |
+//! | `MAX_VEHICLES_PER_OWNER` | `20` | vehicles one owner may have listed (available or in use) at once |
+//! | `MAX_TOKENS_PER_USER` | `10` | live API tokens per account; issuing one more revokes the oldest |
 //!
 //! A rate is `N/PERIOD` (`PERIOD` like `30s`, `5m`, `1h`): a burst of `N`,
 //! refilled evenly over the period; `off` disables that limit.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
+
+use movr_service::Caps;
 
 use super::ConfigError;
 
@@ -92,6 +97,10 @@ pub struct Limits {
     pub body_read_timeout: Duration,
     /// Time a keep-alive connection may sit idle.
     pub idle_timeout: Duration,
+    /// Vehicles one owner may have listed at once.
+    pub max_vehicles_per_owner: NonZeroU32,
+    /// Live API tokens per account.
+    pub max_tokens_per_user: NonZeroU32,
 }
 
 impl Default for Limits {
@@ -107,9 +116,17 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(15),
             idle_timeout: Duration::from_secs(75),
+            max_vehicles_per_owner: Caps::DEFAULT_VEHICLES_PER_OWNER,
+            max_tokens_per_user: Caps::DEFAULT_TOKENS_PER_USER,
         }
     }
 }
+
+/// The most `MAX_VEHICLES_PER_OWNER` may be (it bounds the count the
+/// adding statement makes, and a profile's pages).
+const MAX_VEHICLES_PER_OWNER_CEILING: u32 = 10_000;
+/// The most `MAX_TOKENS_PER_USER` may be.
+const MAX_TOKENS_PER_USER_CEILING: u32 = 1_000;
 
 impl Limits {
     /// Reads the limits through `get` (blank values already left out).
@@ -160,6 +177,20 @@ impl Limits {
                     )
                 })?,
         };
+        let cap = |variable: &'static str, default: NonZeroU32, ceiling: u32| match get(variable) {
+            None => Ok(default),
+            Some(value) => value
+                .trim()
+                .parse::<NonZeroU32>()
+                .ok()
+                .filter(|cap| cap.get() <= ceiling)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        variable,
+                        format!("expected a number from 1 to {ceiling}, got {value:?}"),
+                    )
+                }),
+        };
         Ok(Self {
             trusted_proxy_hops,
             login_per_username: rate("LOGIN_RATE_PER_USERNAME", defaults.login_per_username)?,
@@ -174,7 +205,25 @@ impl Limits {
             header_read_timeout: timeout("HEADER_READ_TIMEOUT", defaults.header_read_timeout)?,
             body_read_timeout: timeout("BODY_READ_TIMEOUT", defaults.body_read_timeout)?,
             idle_timeout: timeout("IDLE_TIMEOUT", defaults.idle_timeout)?,
+            max_vehicles_per_owner: cap(
+                "MAX_VEHICLES_PER_OWNER",
+                defaults.max_vehicles_per_owner,
+                MAX_VEHICLES_PER_OWNER_CEILING,
+            )?,
+            max_tokens_per_user: cap(
+                "MAX_TOKENS_PER_USER",
+                defaults.max_tokens_per_user,
+                MAX_TOKENS_PER_USER_CEILING,
+            )?,
         })
+    }
+
+    /// The per-account caps the service enforces.
+    pub fn caps(&self) -> Caps {
+        Caps {
+            vehicles_per_owner: self.max_vehicles_per_owner,
+            tokens_per_user: self.max_tokens_per_user,
+        }
     }
 }
 
@@ -246,6 +295,23 @@ mod tests {
     }
 
     #[test]
+    fn per_account_caps_default_to_twenty_vehicles_and_ten_tokens() {
+        let defaults = limits(&[]).expect("defaults");
+        assert_eq!(defaults.max_vehicles_per_owner.get(), 20);
+        assert_eq!(defaults.max_tokens_per_user.get(), 10);
+        assert_eq!(defaults.caps(), Caps::default());
+        let limits = limits(&[
+            ("MAX_VEHICLES_PER_OWNER", " 3 "),
+            ("MAX_TOKENS_PER_USER", "1000"),
+        ])
+        .expect("valid");
+        assert_eq!(limits.max_vehicles_per_owner.get(), 3);
+        assert_eq!(limits.max_tokens_per_user.get(), 1000);
+        assert_eq!(limits.caps().vehicles_per_owner.get(), 3);
+        assert_eq!(limits.caps().tokens_per_user.get(), 1000);
+    }
+
+    #[test]
     fn bad_values_name_their_variable() {
         for (variable, value) in [
             ("LOGIN_RATE_PER_USERNAME", "10"),
@@ -260,6 +326,12 @@ mod tests {
             ("HEADER_READ_TIMEOUT", "10"),
             ("BODY_READ_TIMEOUT", "1ms"),
             ("IDLE_TIMEOUT", "2h"),
+            ("MAX_VEHICLES_PER_OWNER", "0"),
+            ("MAX_VEHICLES_PER_OWNER", "10001"),
+            ("MAX_VEHICLES_PER_OWNER", "many"),
+            ("MAX_TOKENS_PER_USER", "0"),
+            ("MAX_TOKENS_PER_USER", "-1"),
+            ("MAX_TOKENS_PER_USER", "1001"),
         ] {
             let error = limits(&[(variable, value)]).expect_err(value);
             assert_eq!(error.variable, variable, "{value}");

@@ -15,7 +15,6 @@ use crate::error::PageError;
 use crate::forms::{Button, ProtectedForm};
 use crate::middleware::ClientAddr;
 use crate::page::Page;
-use crate::rate_limit::Refused;
 use crate::session::FlashLevel;
 use crate::views::{CityView, VehicleCard};
 
@@ -84,18 +83,20 @@ pub async fn add_page(page: Page) -> poem::Result<Response> {
     Ok(add_form(&page, me.city, &input, &BTreeMap::new(), None)?.into_response())
 }
 
+/// The add-vehicle form, with what was typed, each field's error, and a
+/// refusal of the whole form (`alert`: over a rate limit, at the cap).
 fn add_form(
     page: &Page,
     home: movr_core::City,
     input: &AddVehicleInput,
     errors: &BTreeMap<String, String>,
-    refused: Option<Refused>,
+    alert: Option<String>,
 ) -> Result<Html<String>, PageError> {
     let mut context = Context::new();
     context.insert("values", input);
     context.insert("errors", errors);
-    if let Some(refused) = refused {
-        context.insert("refused", &refused.to_string());
+    if let Some(alert) = alert {
+        context.insert("alert", &alert);
     }
     context.insert("home_city", &CityView::from(home));
     context.insert(
@@ -155,15 +156,24 @@ pub async fn add(
         }
     };
     if let Err(refused) = page.state.limits.add_vehicle(client) {
-        let form = add_form(&page, me.city, &input, &BTreeMap::new(), Some(refused))?;
+        let form = add_form(
+            &page,
+            me.city,
+            &input,
+            &BTreeMap::new(),
+            Some(refused.to_string()),
+        )?;
         return Ok(too_many(form, refused));
     }
-    let vehicle = page
-        .state
-        .movr
-        .add_vehicle(me.actor(), vehicle)
-        .await
-        .map_err(PageError::from)?;
+    let vehicle = match page.state.movr.add_vehicle(me.actor(), vehicle).await {
+        Ok(vehicle) => vehicle,
+        Err(ServiceError::Conflict(conflict @ Conflict::TooManyVehicles { .. })) => {
+            let alert = format!("Your vehicle was not listed: {conflict}.");
+            let form = add_form(&page, me.city, &input, &BTreeMap::new(), Some(alert))?;
+            return Ok((StatusCode::CONFLICT, form).into_response());
+        }
+        Err(error) => return Err(PageError::from(error).into()),
+    };
     page.flash(
         FlashLevel::Success,
         format!(
