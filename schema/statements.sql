@@ -7,6 +7,12 @@
 -- Session setup, on every new connection:
 SET default_transaction_isolation = 'repeatable read'; SET statement_timeout = '30000ms';
 
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+
+COMMIT;
+
+DELETE FROM api_tokens WHERE user_city = $1 AND user_id = $2 AND (revoked_at IS NOT NULL OR expires_at <= now() OR token_hash IN ( SELECT token_hash FROM api_tokens WHERE user_city = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now() ORDER BY created_at DESC, token_hash DESC OFFSET $3));
+
 INSERT INTO "api_tokens" ("token_hash", "user_city", "user_id", "expires_at") VALUES ($1, $2, $3, $4);
 
 SELECT "rides"."city", "rides"."id", "rides"."vehicle_id", "rides"."rider_city", "rides"."rider_id", "rides"."start_location", "rides"."start_longitude", "rides"."start_latitude", "rides"."end_location", "rides"."end_longitude", "rides"."end_latitude", "rides"."start_time", "rides"."end_time" FROM "rides" WHERE ("rides"."id" = $1) LIMIT $2;
@@ -49,7 +55,7 @@ WITH owner AS ( UPDATE users SET is_owner = true WHERE city = $1 AND id = $2 AND
 
 WITH removed AS ( UPDATE vehicles SET status = 'removed' WHERE city = $1 AND id = $2 AND owner_id = $3 AND status = 'available' RETURNING id), owner AS ( UPDATE users SET is_owner = EXISTS ( SELECT 1 FROM vehicles WHERE city = $1 AND owner_id = $3 AND status <> 'removed' AND id <> $2) WHERE city = $1 AND id = $3 AND EXISTS (SELECT 1 FROM removed) RETURNING id) SELECT count(*) AS count FROM removed;
 
-WITH removed_user AS ( UPDATE users SET deleted_at = now(), is_owner = false WHERE city = $1 AND id = $2 AND deleted_at IS NULL AND active_ride_id IS NULL AND NOT EXISTS (SELECT 1 FROM vehicles WHERE city = $1 AND owner_id = $2 AND status = 'in_use') RETURNING id), removed_vehicles AS ( UPDATE vehicles SET status = 'removed' WHERE city = $1 AND owner_id = $2 AND status = 'available' AND EXISTS (SELECT 1 FROM removed_user) RETURNING id) DELETE FROM usernames WHERE user_city = $1 AND user_id = $2 AND EXISTS (SELECT 1 FROM removed_user);
+WITH removed_user AS ( UPDATE users SET deleted_at = now(), is_owner = false WHERE city = $1 AND id = $2 AND deleted_at IS NULL AND active_ride_id IS NULL AND NOT EXISTS (SELECT 1 FROM vehicles WHERE city = $1 AND owner_id = $2 AND status = 'in_use') RETURNING id), removed_vehicles AS ( UPDATE vehicles SET status = 'removed' WHERE city = $1 AND owner_id = $2 AND status = 'available' AND EXISTS (SELECT 1 FROM removed_user) RETURNING id), removed_tokens AS ( DELETE FROM api_tokens WHERE user_city = $1 AND user_id = $2 AND EXISTS (SELECT 1 FROM removed_user) RETURNING token_hash) DELETE FROM usernames WHERE user_city = $1 AND user_id = $2 AND EXISTS (SELECT 1 FROM removed_user);
 
 -- `movr migrate` (both engines), before choosing the schema:
 SELECT version() AS version;

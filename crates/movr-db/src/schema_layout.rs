@@ -6,9 +6,10 @@
 //! versions it thinks are done and fail further on. `movr migrate`
 //! therefore records the layout in a one-row table of its own and refuses
 //! another one with a clear message. A database migrated before the record
-//! existed is recognised by its history: only the geo-partitioned layout
-//! has versions past 6, and only the multi-region one gives `users` the
-//! hidden `crdb_region` column.
+//! existed is recognised by its history: until then only the
+//! geo-partitioned layout had versions past 6 (the multi-region layout had
+//! six; later ones are applied after the record is written), and only the
+//! multi-region one gives `users` the hidden `crdb_region` column.
 
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};

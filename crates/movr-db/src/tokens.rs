@@ -1,8 +1,11 @@
 //! The `api_tokens` table: bearer tokens for the API, stored as SHA-256
-//! hashes (never the tokens themselves).
+//! hashes (never the tokens themselves). Dead tokens do not stay: issuing
+//! a token deletes the user's expired, revoked and surplus ones ([`prune`]),
+//! and deleting an account deletes its tokens (`users::soft_delete`).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use movr_core::City;
 use uuid::Uuid;
@@ -29,6 +32,36 @@ pub async fn insert(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Deletes the tokens of user (`city`, `user_id`) that are expired or
+/// revoked, and the oldest of their live ones beyond the newest `keep`:
+/// what issuing one more token does first, so that a user holds at most
+/// `keep + 1` tokens and the table does not grow with every login. Returns
+/// how many went. (A separate statement from the insert: CockroachDB
+/// refuses a statement that both deletes from and inserts into one table.)
+pub async fn prune(
+    conn: &mut AsyncPgConnection,
+    city: City,
+    user_id: Uuid,
+    keep: i64,
+) -> Result<usize, DbError> {
+    Ok(diesel::sql_query(
+        "DELETE FROM api_tokens \
+         WHERE user_city = $1 AND user_id = $2 \
+           AND (revoked_at IS NOT NULL OR expires_at <= now() \
+                OR token_hash IN ( \
+                    SELECT token_hash FROM api_tokens \
+                    WHERE user_city = $1 AND user_id = $2 \
+                      AND revoked_at IS NULL AND expires_at > now() \
+                    ORDER BY created_at DESC, token_hash DESC \
+                    OFFSET $3))",
+    )
+    .bind::<Text, _>(city.as_str())
+    .bind::<SqlUuid, _>(user_id)
+    .bind::<BigInt, _>(keep)
+    .execute(conn)
+    .await?)
 }
 
 /// The (city, id) of the active user a valid token belongs to: not revoked,

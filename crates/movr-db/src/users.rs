@@ -181,9 +181,9 @@ pub async fn list_in_city(
 }
 
 /// Soft-deletes an account in one statement: marks the user deleted, removes
-/// their available vehicles and frees their username. Does nothing (and
-/// returns `false`) while the user is riding or one of their vehicles is in
-/// use, or when the user does not exist.
+/// their available vehicles, deletes their API tokens and frees their
+/// username. Does nothing (and returns `false`) while the user is riding or
+/// one of their vehicles is in use, or when the user does not exist.
 pub async fn soft_delete(
     conn: &mut AsyncPgConnection,
     city: City,
@@ -200,7 +200,11 @@ pub async fn soft_delete(
              UPDATE vehicles SET status = 'removed' \
              WHERE city = $1 AND owner_id = $2 AND status = 'available' \
                AND EXISTS (SELECT 1 FROM removed_user) \
-             RETURNING id) \
+             RETURNING id), \
+         removed_tokens AS ( \
+             DELETE FROM api_tokens \
+             WHERE user_city = $1 AND user_id = $2 AND EXISTS (SELECT 1 FROM removed_user) \
+             RETURNING token_hash) \
          DELETE FROM usernames \
          WHERE user_city = $1 AND user_id = $2 AND EXISTS (SELECT 1 FROM removed_user)",
     )

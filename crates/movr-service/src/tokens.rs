@@ -43,6 +43,15 @@ impl MovR {
     /// Logs in with a username and password and issues a token valid for
     /// [`TOKEN_LIFETIME`]. Wrong credentials are
     /// [`ServiceError::InvalidCredentials`], as for [`MovR::authenticate`].
+    ///
+    /// A user holds at most [`Caps::tokens_per_user`](crate::Caps) live
+    /// tokens: in the same transaction as the insert, the user's oldest
+    /// live tokens beyond the cap are revoked (deleted), so logging in
+    /// always works, and their expired or revoked tokens are deleted, so the
+    /// table does not grow with every login. (A transaction of two
+    /// statements: CockroachDB will not delete from and insert into one
+    /// table in one statement. At SERIALIZABLE, two logins racing at the cap
+    /// cannot both keep a surplus token.)
     #[tracing::instrument(skip_all)]
     pub async fn issue_token(
         &self,
@@ -55,15 +64,16 @@ impl MovR {
         let token = hex::encode(bytes);
         let token_hash = hash(&token);
         let expires_at = Utc::now() + TOKEN_LIFETIME;
+        // The new token takes one place: keep at most cap - 1 of the others.
+        let keep = i64::from(self.caps.tokens_per_user.get()) - 1;
+        let (city, id) = (user.city, user.id.into_uuid());
         self.db
-            .run("issue_token", |conn| {
-                tokens::insert(
-                    conn,
-                    &token_hash,
-                    user.city,
-                    user.id.into_uuid(),
-                    expires_at,
-                )
+            .transaction("issue_token", |conn| {
+                async move {
+                    tokens::prune(conn, city, id, keep).await?;
+                    tokens::insert(conn, &token_hash, city, id, expires_at).await?;
+                    Ok::<_, ServiceError>(())
+                }
                 .scope_boxed()
             })
             .await?;

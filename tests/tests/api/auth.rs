@@ -91,10 +91,53 @@ async fn logging_out_ends_that_token_only() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn logging_in_beyond_the_token_cap_ends_the_oldest_token() {
+    let api = Api::start_with(&[("MAX_TOKENS_PER_USER", "2")]).await;
+    let (user, first) = api.rider(City::Rome, "giulia").await;
+    let second = api.log_in("giulia").await;
+    assert_eq!(api.get("/users/me", Some(&first)).await.status, 200);
+    let third = api.log_in("giulia").await;
+    api.get("/users/me", Some(&first))
+        .await
+        .error(401, "unauthorized");
+    for live in [&second, &third] {
+        assert_eq!(api.get("/users/me", Some(live)).await.status, 200);
+    }
+    let rows = format!(
+        "SELECT count(*)::text AS v FROM api_tokens WHERE user_id = '{}'",
+        user.id
+    );
+    assert_eq!(
+        text(&api, &rows).await,
+        "2",
+        "the oldest token's row is gone"
+    );
+}
+
+/// The one value a query returns, as text.
+async fn text(api: &Api, sql: &str) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Value {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    let mut conn = api.server.db().raw_connection().await;
+    let rows: Vec<Value> = diesel_async::RunQueryDsl::load(diesel::sql_query(sql), &mut conn)
+        .await
+        .unwrap();
+    rows.into_iter().next().map(|row| row.v).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_deleted_account_takes_its_tokens_and_login_with_it() {
     let api = Api::start().await;
-    let (_, token) = api.rider(City::Seattle, "kurt").await;
+    let (user, token) = api.rider(City::Seattle, "kurt").await;
     assert_eq!(api.delete("/users/me", Some(&token)).await.status, 204);
+    let rows = format!(
+        "SELECT count(*)::text AS v FROM api_tokens WHERE user_id = '{}'",
+        user.id
+    );
+    assert_eq!(text(&api, &rows).await, "0", "its tokens are deleted");
     api.get("/users/me", Some(&token))
         .await
         .error(401, "unauthorized");

@@ -25,13 +25,14 @@ async fn user_tables(conn: &mut AsyncPgConnection) -> Vec<String> {
     .expect("list tables")
 }
 
-const ALL_VERSIONS: [&str; 6] = [
+const ALL_VERSIONS: [&str; 7] = [
     "00000000000001",
     "00000000000002",
     "00000000000003",
     "00000000000004",
     "00000000000005",
     "00000000000006",
+    "00000000000007",
 ];
 
 #[tokio::test(flavor = "multi_thread")]

@@ -50,6 +50,8 @@ pub struct TokensApi;
 #[OpenApi(tag = "ApiTags::Tokens")]
 impl TokensApi {
     /// Logs in: a new token for a username and password, valid for 30 days.
+    /// An account holds a limited number of live tokens (10 by default):
+    /// beyond it, the oldest stops working.
     #[oai(path = "/tokens", method = "post", operation_id = "log_in")]
     async fn log_in(
         &self,

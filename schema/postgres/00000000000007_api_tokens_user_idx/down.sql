@@ -1,0 +1,1 @@
+DROP INDEX api_tokens_user_idx;
