@@ -49,7 +49,7 @@ pub enum Conflict {
     OwnVehicleInUse,
     /// The owner already lists as many vehicles as an owner may
     /// ([`Caps::vehicles_per_owner`](crate::Caps)).
-    #[error("you already list {max} vehicles, the most one owner may; remove one to add another")]
+    #[error("you already list the most vehicles one owner may ({max}); remove one to add another")]
     TooManyVehicles {
         /// The cap.
         max: u32,

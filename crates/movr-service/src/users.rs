@@ -143,8 +143,8 @@ impl MovR {
 
     /// Deletes the actor's own account (soft delete): the user row stays for
     /// the ride history, their available vehicles are removed, their API
-    /// tokens deleted and the username becomes free. Refused during a ride, or while one of their
-    /// vehicles is being ridden.
+    /// tokens deleted and the username becomes free. Refused during a ride,
+    /// or while one of their vehicles is being ridden.
     #[tracing::instrument(skip(self))]
     pub async fn remove_user(&self, actor: Actor, id: UserId) -> Result<(), ServiceError> {
         if actor.id != id {

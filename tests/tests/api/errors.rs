@@ -247,7 +247,7 @@ async fn an_owner_at_the_cap_is_a_conflict() {
         error,
         json!({
             "code": "too_many_vehicles",
-            "message": "you already list 1 vehicles, the most one owner may; remove one to add another",
+            "message": "you already list the most vehicles one owner may (1); remove one to add another",
             "field": null,
             "errors": [],
         })

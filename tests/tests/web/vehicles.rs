@@ -287,7 +287,7 @@ async fn an_owner_at_the_cap_gets_the_form_back_with_a_conflict() {
     ];
     let page = browser.submit("/vehicles/add", &fields).await;
     page.assert_status(409).assert_shows(
-        "Your vehicle was not listed: you already list 2 vehicles, the most one owner may; \
+        "Your vehicle was not listed: you already list the most vehicles one owner may (2); \
          remove one to add another.",
     );
     assert!(

@@ -621,7 +621,7 @@ mod tests {
             (
                 409,
                 &"too_many_vehicles".into(),
-                &"you already list 20 vehicles, the most one owner may; remove one to add another"
+                &"you already list the most vehicles one owner may (20); remove one to add another"
                     .into()
             )
         );
