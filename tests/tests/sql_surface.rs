@@ -60,6 +60,13 @@ async fn exercise(movr: &MovR) {
         .await
         .expect("token's user");
     movr.revoke_token(&token.token).await.expect("revoke");
+    // A browser's login, and a sign-up that logs in.
+    movr.log_in("ann", "a long enough password", chrono::TimeDelta::days(7))
+        .await
+        .expect("a browser's login");
+    movr.register_and_log_in(user("rome", "cleo"), chrono::TimeDelta::days(7))
+        .await
+        .expect("sign up and log in");
     movr.user(ann.city, ann.id).await.expect("user");
     movr.user_by_username("bob").await.expect("user by name");
     let users = movr.list_users(City::NewYork).await.expect("users");

@@ -2,7 +2,7 @@
 //! stored only as SHA-256 hashes, expiring, revocable.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use movr_core::City;
+use movr_core::{City, NewUser, User};
 use movr_db::tokens;
 use rand::RngCore;
 use scoped_futures::ScopedFutureExt;
@@ -41,29 +41,67 @@ fn hash(token: &str) -> [u8; 32] {
 
 impl MovR {
     /// Logs in with a username and password and issues a token valid for
-    /// [`TOKEN_LIFETIME`]. Wrong credentials are
+    /// [`TOKEN_LIFETIME`], as [`MovR::log_in`] does. Wrong credentials are
     /// [`ServiceError::InvalidCredentials`], as for [`MovR::authenticate`].
-    ///
-    /// A user holds at most [`Caps::tokens_per_user`](crate::Caps) live
-    /// tokens: in the same transaction as the insert, the user's oldest
-    /// live tokens beyond the cap are revoked (deleted), so logging in
-    /// always works, and their expired or revoked tokens are deleted, so the
-    /// table does not grow with every login. (A transaction of two
-    /// statements: CockroachDB will not delete from and insert into one
-    /// table in one statement. At SERIALIZABLE, two logins racing at the cap
-    /// cannot both keep a surplus token.)
     #[tracing::instrument(skip_all)]
     pub async fn issue_token(
         &self,
         username: &str,
         password: &str,
     ) -> Result<ApiToken, ServiceError> {
+        self.log_in(username, password, TOKEN_LIFETIME)
+            .await
+            .map(|(_, token)| token)
+    }
+
+    /// Logs in with a username and password: the user, and a token valid
+    /// for `lifetime` that ends with [`MovR::revoke_token`] or the account
+    /// (a browser session keeps it in its cookie). The password check, then
+    /// the token's transaction (see below). Wrong credentials are
+    /// [`ServiceError::InvalidCredentials`].
+    ///
+    /// A user holds at most [`Caps::tokens_per_user`](crate::Caps) live
+    /// tokens (API logins and browser sessions alike): in the same
+    /// transaction as the insert, the user's oldest live tokens beyond the
+    /// cap are revoked (deleted), so logging in always works, and their
+    /// expired or revoked tokens are deleted, so the table does not grow
+    /// with every login. (A transaction of two statements: CockroachDB will
+    /// not delete from and insert into one table in one statement. At
+    /// SERIALIZABLE, two logins racing at the cap cannot both keep a
+    /// surplus token.)
+    #[tracing::instrument(skip_all)]
+    pub async fn log_in(
+        &self,
+        username: &str,
+        password: &str,
+        lifetime: TimeDelta,
+    ) -> Result<(User, ApiToken), ServiceError> {
         let user = self.authenticate(username, password).await?;
+        let token = self.new_token(&user, lifetime).await?;
+        Ok((user, token))
+    }
+
+    /// Signs up (as [`MovR::register`]) and logs the new user in with a
+    /// token valid for `lifetime` (as [`MovR::log_in`]), without a second
+    /// password check.
+    #[tracing::instrument(skip_all)]
+    pub async fn register_and_log_in(
+        &self,
+        new_user: NewUser,
+        lifetime: TimeDelta,
+    ) -> Result<(User, ApiToken), ServiceError> {
+        let user = self.register(new_user).await?;
+        let token = self.new_token(&user, lifetime).await?;
+        Ok((user, token))
+    }
+
+    /// A new token for `user`, valid for `lifetime`.
+    async fn new_token(&self, user: &User, lifetime: TimeDelta) -> Result<ApiToken, ServiceError> {
         let mut bytes = [0_u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let token = hex::encode(bytes);
         let token_hash = hash(&token);
-        let expires_at = Utc::now() + TOKEN_LIFETIME;
+        let expires_at = Utc::now() + lifetime;
         // The new token takes one place: keep at most cap - 1 of the others.
         let keep = i64::from(self.caps.tokens_per_user.get()) - 1;
         let (city, id) = (user.city, user.id.into_uuid());

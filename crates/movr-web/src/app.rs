@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use poem::http::{HeaderValue, StatusCode, header};
-use poem::middleware::Csrf;
 use poem::session::{CookieConfig, CookieSession};
 use poem::web::Html;
 use poem::web::cookie::{CookieKey, SameSite};
@@ -17,25 +16,28 @@ use crate::request_log::{RequestId, RequestLog};
 use crate::state::AppState;
 use crate::{api, assets, health, metrics};
 
-/// The session cookie's name.
+/// The session cookie's name in debug mode.
 pub const SESSION_COOKIE: &str = "movr-session";
-/// The CSRF cookie's name.
-pub const CSRF_COOKIE: &str = "movr-csrf";
+/// The session cookie's name outside debug mode: browsers take a `__Host-`
+/// cookie only from this very host, over HTTPS, for the whole site, so no
+/// other subdomain (nor a plain-HTTP answer) can plant or overwrite it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-movr-session";
 
 /// The whole web app. `secret_key` (at least 32 bytes) keys the encrypted
-/// session cookie and the CSRF tokens; `secure_cookies` adds `Secure` to
-/// them and sends `Strict-Transport-Security` (off only in debug mode, for
-/// plain-HTTP development).
+/// session cookie, which also holds the session's CSRF token;
+/// `secure_cookies` makes the cookie `Secure` and `__Host-` and sends
+/// `Strict-Transport-Security` (off only in debug mode, for plain-HTTP
+/// development).
 pub fn app(
     state: Arc<AppState>,
     secret_key: &[u8],
     secure_cookies: bool,
 ) -> impl Endpoint<Output = Response> + use<> {
     let session_key = CookieKey::derive_from(secret_key);
-    // An independent key for CSRF tokens, derived from the same secret.
-    let csrf_master = [secret_key, b"/movr/csrf"].concat();
-    let mut csrf_key = [0_u8; 32];
-    csrf_key.copy_from_slice(&CookieKey::derive_from(&csrf_master).encryption()[..32]);
+    let session_cookie = match secure_cookies {
+        true => SECURE_SESSION_COOKIE,
+        false => SESSION_COOKIE,
+    };
 
     let pages = Route::new()
         .at("/", get(home::index))
@@ -56,22 +58,14 @@ pub fn app(
         .at("/rides/end/:ride", post(rides::end))
         .at("/city/:city", post(home::switch_city))
         .around(render_errors)
-        .with(
-            Csrf::new()
-                .cookie_name(CSRF_COOKIE)
-                .key(csrf_key)
-                .secure(secure_cookies)
-                .http_only(true)
-                .same_site(SameSite::Lax),
-        )
         .with(CookieSession::new(
             CookieConfig::private(session_key)
-                .name(SESSION_COOKIE)
+                .name(session_cookie)
                 .secure(secure_cookies)
                 .http_only(true)
                 .same_site(SameSite::Lax),
         ));
-    // Probes, assets and the API stay outside the session and CSRF layers: no
+    // Probes, assets and the API stay outside the session layer: no
     // cookie work for them, no Set-Cookie on cacheable responses, and the API
     // never sees the session.
     Route::new()

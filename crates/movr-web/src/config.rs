@@ -7,13 +7,14 @@
 //! | `REGION` | `gcp-us-east1` | the cloud region this instance serves |
 //! | `HOST` | `0.0.0.0` | address to listen on (`127.0.0.1` keeps it local) |
 //! | `PORT` | `8000` | HTTP port (`0`: any free port; the log names the one bound) |
-//! | `SECRET_KEY` | random in debug mode, else required | at least 32 characters; keys the session and CSRF cookies |
+//! | `SECRET_KEY` | random in debug mode, else required | at least 32 characters; keys the session cookie (which holds the CSRF token) |
 //! | `API_KEY` | none | Google Maps Embed API key; without it no maps are shown |
 //! | `DEBUG` | `false` | development mode: cookies without `Secure`, a random `SECRET_KEY` allowed |
 //! | `STATEMENT_TIMEOUT` | `30` | seconds the database may spend on one statement (`0`: no limit) |
 //! | `FOLLOWER_READS` | `false` | CockroachDB only: list vehicles from the nearest replica, a few seconds stale |
 //! | `DB_DOWN_TIMEOUT` | `500ms` | while connecting to the database fails, how long a request waits for a connection before its 503 |
 //! | `METRICS_ADDR` | `127.0.0.1:9090` | where `/metrics` is served, apart from the app (`off`: nowhere) |
+//! | `SESSION_CHECK_INTERVAL` | `1s` | how long an instance trusts a login it found live before checking it again |
 //! | `READY_CHECK_INTERVAL` | `1s` | how long `/readyz` reuses its last database check |
 //!
 //! and the abuse limits and per-account caps of [`Limits`] (module `limits`).
@@ -87,6 +88,8 @@ pub struct Settings {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// How long `/readyz` reuses its last database check.
     pub ready_check_interval: std::time::Duration,
+    /// How long an instance trusts a login it found live.
+    pub session_check_interval: std::time::Duration,
 }
 
 /// A setting that is missing or invalid.
@@ -234,6 +237,18 @@ impl Settings {
                         )
                     })?,
             },
+            session_check_interval: match get("SESSION_CHECK_INTERVAL") {
+                None => std::time::Duration::from_secs(1),
+                Some(value) => humantime::parse_duration(value.trim())
+                    .ok()
+                    .filter(|interval| *interval <= std::time::Duration::from_secs(60))
+                    .ok_or_else(|| {
+                        ConfigError::new(
+                            "SESSION_CHECK_INTERVAL",
+                            format!("expected a time up to 60s such as 1s or 0s, got {value:?}"),
+                        )
+                    })?,
+            },
             ready_check_interval: match get("READY_CHECK_INTERVAL") {
                 None => std::time::Duration::from_secs(1),
                 Some(value) => humantime::parse_duration(value.trim())
@@ -251,7 +266,7 @@ impl Settings {
 }
 
 impl Settings {
-    /// The key for the session and CSRF cookies, which serving requires.
+    /// The key for the session cookie, which serving requires.
     pub fn secret_key(&self) -> Result<&Secret<Vec<u8>>, ConfigError> {
         self.secret_key.as_ref().ok_or_else(|| {
             ConfigError::new(
@@ -427,6 +442,10 @@ mod tests {
         assert_eq!(with(("METRICS_ADDR", "9090")), "METRICS_ADDR");
         assert_eq!(with(("READY_CHECK_INTERVAL", "5m")), "READY_CHECK_INTERVAL");
         assert_eq!(with(("DB_DOWN_TIMEOUT", "0s")), "DB_DOWN_TIMEOUT");
+        assert_eq!(
+            with(("SESSION_CHECK_INTERVAL", "2m")),
+            "SESSION_CHECK_INTERVAL"
+        );
         assert_eq!(
             settings(&[("SECRET_KEY", GOOD_KEY)])
                 .expect_err("no url")

@@ -1,14 +1,17 @@
 //! `ProtectedForm<T>`: a url-encoded form body whose CSRF token has been
 //! checked. Every POST handler takes one, so a POST without the token its
-//! page was rendered with changes nothing.
+//! page was rendered with changes nothing. The token lives in the
+//! (encrypted) session, so it is bound to it: one visitor's token is
+//! refused in another's session.
 
-use poem::web::CsrfVerifier;
+use poem::session::Session;
 use poem::{FromRequest, Request, RequestBody};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::PageError;
 use crate::middleware::body_timeout::timed_out;
+use crate::session;
 
 /// Largest form body accepted.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -26,7 +29,10 @@ pub struct Button {}
 
 impl<'a, T: DeserializeOwned> FromRequest<'a> for ProtectedForm<T> {
     async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let verifier = <&CsrfVerifier>::from_request(req, body).await?;
+        let session = req
+            .extensions()
+            .get::<Session>()
+            .ok_or_else(|| PageError::Internal("no session on a form request".into()))?;
         // Forms are small: a larger body is refused (413) without being read.
         let bytes = body
             .take()?
@@ -43,7 +49,7 @@ impl<'a, T: DeserializeOwned> FromRequest<'a> for ProtectedForm<T> {
             .find(|(name, _)| name == CSRF_FIELD)
             .map(|(_, value)| value.as_str())
             .unwrap_or_default();
-        if !verifier.is_valid(token) {
+        if !session::csrf_token_matches(session, token) {
             return Err(PageError::Csrf.into());
         }
         let value = serde_urlencoded::from_bytes(&bytes)

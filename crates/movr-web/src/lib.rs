@@ -24,6 +24,7 @@ pub mod request_log;
 pub mod seed;
 pub mod server;
 pub mod session;
+pub mod session_check;
 pub mod state;
 pub mod templates;
 pub mod views;

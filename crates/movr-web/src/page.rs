@@ -8,7 +8,7 @@ use movr_core::City;
 use poem::error::ResponseError;
 use poem::http::StatusCode;
 use poem::session::Session;
-use poem::web::{CsrfToken, Html, Redirect};
+use poem::web::{Html, Redirect};
 use poem::{FromRequest, IntoResponse, Request, RequestBody, Response};
 use serde::Serialize;
 use tera::Context;
@@ -33,7 +33,6 @@ pub struct Page {
     pub user: Option<SessionUser>,
     /// The rider's current city.
     pub city: City,
-    csrf_token: CsrfToken,
     request_id: String,
 }
 
@@ -43,14 +42,13 @@ pub struct Page {
 pub struct PageParts {
     state: Arc<AppState>,
     session: Session,
-    csrf_token: CsrfToken,
     x_city: Option<String>,
     request_id: String,
 }
 
 impl PageParts {
-    /// The parts of `req`, which must have passed through the state, session
-    /// and CSRF middlewares (see `app`).
+    /// The parts of `req`, which must have passed through the state and
+    /// session middlewares (see `app`).
     pub fn of(req: &Request) -> Result<Self, PageError> {
         let missing =
             |what: &str| PageError::Internal(format!("{what} missing from the request").into());
@@ -63,11 +61,6 @@ impl PageParts {
                 .extensions()
                 .get::<Session>()
                 .ok_or_else(|| missing("session"))?
-                .clone(),
-            csrf_token: req
-                .extensions()
-                .get::<CsrfToken>()
-                .ok_or_else(|| missing("CSRF token"))?
                 .clone(),
             x_city: req
                 .headers()
@@ -85,7 +78,6 @@ impl PageParts {
             city: session::current_city(&self.session, self.x_city.as_deref(), self.state.region),
             state: self.state,
             session: self.session,
-            csrf_token: self.csrf_token,
             request_id: self.request_id,
         }
     }
@@ -120,14 +112,27 @@ impl ResponseError for LoginRequired {
 }
 
 impl Page {
-    /// The logged-in user, or a redirect to the login page with a flash.
-    pub fn require_user(&self) -> Result<SessionUser, LoginRequired> {
-        match &self.user {
-            Some(user) => Ok(user.clone()),
-            None => {
-                self.flash(FlashLevel::Info, "Please log in first.");
-                Err(LoginRequired)
+    /// The logged-in user whose login still holds (not logged out
+    /// elsewhere, not expired, the account not deleted), or a redirect to
+    /// the login page with a flash. One statement at most (see
+    /// `session_check`).
+    pub async fn require_user(&self) -> poem::Result<SessionUser> {
+        let Some(user) = &self.user else {
+            self.flash(FlashLevel::Info, "Please log in first.");
+            return Err(LoginRequired.into());
+        };
+        let movr = &self.state.movr;
+        match self.state.sessions.actor(movr, &user.token.0).await {
+            Ok(Some(actor)) if actor == user.actor() => Ok(user.clone()),
+            Ok(_) => {
+                session::log_out(&self.session);
+                self.flash(
+                    FlashLevel::Info,
+                    "Your session has ended; please log in again.",
+                );
+                Err(LoginRequired.into())
             }
+            Err(error) => Err(PageError::from(error).into()),
         }
     }
 
@@ -167,7 +172,7 @@ impl Page {
         let mut context = Context::new();
         context.insert("nav", &self.nav(active));
         context.insert("flashes", &session::take_flashes(&self.session));
-        context.insert("csrf_token", &self.csrf_token.0);
+        context.insert("csrf_token", &session::csrf_token(&self.session));
         context.insert("request_id", &self.request_id);
         context.insert(
             "maps_key",

@@ -16,6 +16,7 @@ use crate::config::Settings;
 use crate::connections::GuardedAcceptor;
 use crate::health::Readiness;
 use crate::rate_limit::RateLimits;
+use crate::session_check::SessionCheck;
 use crate::state::AppState;
 use crate::templates::Templates;
 
@@ -35,6 +36,7 @@ pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppSta
         trusted_proxy_hops: settings.limits.trusted_proxy_hops,
         body_read_timeout: settings.limits.body_read_timeout,
         readiness: Readiness::new(settings.ready_check_interval),
+        sessions: SessionCheck::new(settings.session_check_interval),
     }))
 }
 

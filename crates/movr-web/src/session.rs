@@ -5,19 +5,25 @@
 use movr_core::{City, Region, User, UserId};
 use movr_service::Actor;
 use poem::session::Session;
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
 
-/// How long a login lasts. Sessions live only in the (encrypted) cookie, so
-/// this bounds how long a copied cookie stays useful.
+/// How long a login lasts: its token expires then, and the cookie's own
+/// login time says so too.
 pub const SESSION_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
 const USER: &str = "user";
 const CITY: &str = "city";
 const FLASHES: &str = "flashes";
+const CSRF: &str = "csrf";
 
 /// The logged-in user, as remembered between requests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionUser {
+    /// The login: an API token, checked on each request that needs a login
+    /// (see `session_check`), revoked at logout.
+    pub token: LoginToken,
     /// Home city (the partition of their rows).
     pub city: City,
     /// Their id.
@@ -26,6 +32,17 @@ pub struct SessionUser {
     pub username: String,
     /// When the user logged in.
     pub logged_in_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// An API token kept in the session; never shown in logs.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LoginToken(pub String);
+
+impl std::fmt::Debug for LoginToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoginToken(***)")
+    }
 }
 
 impl SessionUser {
@@ -69,11 +86,13 @@ pub fn user(session: &Session) -> Option<SessionUser> {
     Some(user)
 }
 
-/// Remembers `user` as logged in, with their home city as the current city.
-pub fn log_in(session: &Session, user: &User) {
+/// Remembers `user` as logged in with `token`, with their home city as the
+/// current city.
+pub fn log_in(session: &Session, user: &User, token: &str) {
     session.set(
         USER,
         SessionUser {
+            token: LoginToken(token.to_owned()),
             city: user.city,
             id: user.id,
             username: user.username.clone(),
@@ -81,6 +100,33 @@ pub fn log_in(session: &Session, user: &User) {
         },
     );
     session.set(CITY, user.city);
+    // A new login, a new token: one fixed before the login is worthless.
+    new_csrf_token(session);
+}
+
+/// This session's CSRF token, made on first use: the forms carry it, and a
+/// form is accepted only with its own session's token. It lives in the
+/// encrypted session cookie; a login replaces it.
+pub fn csrf_token(session: &Session) -> String {
+    if let Some(token) = session.get::<String>(CSRF) {
+        return token;
+    }
+    new_csrf_token(session)
+}
+
+/// Whether `token` is this session's CSRF token (compared in constant time).
+pub fn csrf_token_matches(session: &Session, token: &str) -> bool {
+    session
+        .get::<String>(CSRF)
+        .is_some_and(|expected| bool::from(expected.as_bytes().ct_eq(token.as_bytes())))
+}
+
+fn new_csrf_token(session: &Session) -> String {
+    let mut bytes = [0_u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    session.set(CSRF, &token);
+    token
 }
 
 /// Forgets the user and everything else the session held.
@@ -167,7 +213,7 @@ mod tests {
     #[test]
     fn logging_in_remembers_the_user_and_their_home_city_until_logout() {
         let session = Session::default();
-        log_in(&session, &user());
+        log_in(&session, &user(), "0123");
         assert_eq!(
             user_of(&session).map(|u| u.username),
             Some("ada".to_owned())
@@ -184,7 +230,7 @@ mod tests {
     #[test]
     fn an_expired_login_is_logged_out() {
         let session = Session::default();
-        log_in(&session, &user());
+        log_in(&session, &user(), "0123");
         let mut stored: SessionUser = session.get(USER).expect("stored");
         stored.logged_in_at -= SESSION_LIFETIME + chrono::TimeDelta::minutes(1);
         session.set(USER, stored);

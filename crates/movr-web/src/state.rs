@@ -6,6 +6,7 @@ use movr_service::MovR;
 use crate::config::Secret;
 use crate::health::Readiness;
 use crate::rate_limit::RateLimits;
+use crate::session_check::SessionCheck;
 use crate::templates::Templates;
 use crate::views::RegionView;
 
@@ -30,4 +31,6 @@ pub struct AppState {
     pub body_read_timeout: std::time::Duration,
     /// `/readyz`'s last database check.
     pub readiness: Readiness,
+    /// Which logins are live.
+    pub sessions: SessionCheck,
 }

@@ -214,4 +214,58 @@ async fn expired_revoked_and_deleted_accounts_tokens_leave_no_rows() {
         movr.actor_for_token(&live.token).await,
         ServiceError::InvalidCredentials
     );
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_login_is_a_token_of_its_own_lifetime() {
+    let (db, movr) = setup().await;
+    let user = register(&movr, City::Paris, "tess").await;
+    let week = chrono::TimeDelta::days(7);
+    db.statements().take();
+    let (logged_in, token) = ok(movr.log_in("  TESS ", PASSWORD, week).await, "log in");
+    assert_eq!(logged_in, user);
+    assert_eq!(
+        db.statements().take().len(),
+        2,
+        "the password check and the token"
+    );
+    let lifetime = token.expires_at - chrono::Utc::now();
+    assert!(lifetime > week - chrono::TimeDelta::minutes(1) && lifetime <= week);
+    assert_eq!(
+        ok(movr.actor_for_token(&token.token).await, "token"),
+        Actor::from(&user)
+    );
+    // A wrong password issues nothing.
+    db.statements().take();
+    assert_err!(
+        movr.log_in("tess", "not the password", week).await,
+        ServiceError::InvalidCredentials
+    );
+    assert_eq!(db.statements().take().len(), 1, "the password check only");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_up_logs_in_without_a_second_password_check() {
+    let (db, movr) = setup().await;
+    let week = chrono::TimeDelta::days(7);
+    db.statements().take();
+    let (user, token) = ok(
+        movr.register_and_log_in(new_user(City::Rome, "cleo"), week)
+            .await,
+        "sign up",
+    );
+    assert_eq!(db.statements().take().len(), 2, "the account and the token");
+    assert_eq!(
+        ok(movr.actor_for_token(&token.token).await, "token"),
+        Actor::from(&user)
+    );
+    // A taken name creates nothing, token included.
+    let mut conn = db.raw_connection().await;
+    let tokens = "SELECT count(*) AS n FROM api_tokens";
+    let before = count(&mut conn, tokens).await;
+    assert_err!(
+        movr.register_and_log_in(new_user(City::Rome, "cleo"), week)
+            .await,
+        ServiceError::Conflict(movr_service::Conflict::UsernameTaken)
+    );
+    assert_eq!(count(&mut conn, tokens).await, before);
 }

@@ -1,6 +1,9 @@
 //! The statements each request sends (the app's budget, as the README
-//! states it): each of these requests is exactly one round trip to the
-//! database, but the profile (two: the account and a page of vehicles).
+//! states it): one round trip for each page and action while the login is
+//! known live, one more when it must be checked (at most once a
+//! `SESSION_CHECK_INTERVAL` per login and instance); the profile two (the
+//! account and a page of vehicles); a login the password check and its
+//! token's transaction.
 
 use movr_tests::TestServer;
 
@@ -16,12 +19,7 @@ fn listing(statements: &[String]) -> String {
 }
 
 #[track_caller]
-fn assert_one_statement(server: &TestServer, what: &str) {
-    assert_statements(server, what, 1);
-}
-
-#[track_caller]
-fn assert_statements(server: &TestServer, what: &str, expected: usize) {
+fn assert_statements(server: &TestServer, expected: usize, what: &str) {
     let statements = server.db().statements().take();
     assert!(
         statements.len() == expected,
@@ -33,16 +31,17 @@ fn assert_statements(server: &TestServer, what: &str, expected: usize) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn requests_stay_within_their_statement_budget() {
-    let server = TestServer::start().await;
+    // A login checked once stays known live for the whole test.
+    let server = TestServer::start_with(&[("SESSION_CHECK_INTERVAL", "60s")]).await;
     let (owner, _) = rider(&server, "owner", "new york").await;
     owner.add_vehicle(&server, "bike", "Astor Place").await;
     owner
         .add_vehicle(&server, "skateboard", "Bryant Park")
         .await;
     let (browser, _) = rider(&server, "ada", "new york").await;
-    let token = browser.token().await;
 
     browser.log_out().await;
+    let token = browser.token().await;
     server.db().statements().take();
     browser
         .submit_with(
@@ -52,18 +51,22 @@ async fn requests_stay_within_their_statement_budget() {
         )
         .await
         .assert_redirect("/vehicles");
-    assert_one_statement(&server, "POST /login");
+    // The password check, then the token's transaction: BEGIN, the user's
+    // dead and surplus tokens deleted, the new one inserted, COMMIT.
+    assert_statements(&server, 5, "POST /login");
 
     let page = browser.get("/vehicles").await;
     page.assert_status(200);
     assert_eq!(page.count("data-testid=\"vehicle\""), 3);
-    assert_one_statement(&server, "GET /vehicles");
+    assert_statements(&server, 1, "GET /vehicles");
+    // The login's own CSRF token.
+    let token = page.csrf_token();
 
     browser
         .submit_with(&format!("/rides/start/{CARL_SCOOTER_ID}"), &token, &[])
         .await
         .assert_redirect("/rides");
-    assert_one_statement(&server, "POST /rides/start");
+    assert_statements(&server, 1, "POST /rides/start");
 
     let ride = open_ride_of_vehicle(&server, CARL_SCOOTER_ID)
         .await
@@ -77,13 +80,13 @@ async fn requests_stay_within_their_statement_budget() {
         )
         .await
         .assert_redirect("/rides");
-    assert_one_statement(&server, "POST /rides/end");
+    assert_statements(&server, 1, "POST /rides/end");
 
     browser.get("/rides").await.assert_status(200);
-    assert_one_statement(&server, "GET /rides");
+    assert_statements(&server, 1, "GET /rides");
 
     browser.get("/users").await.assert_status(200);
-    assert_one_statement(&server, "GET /users");
+    assert_statements(&server, 1, "GET /users");
 
     // The profile: the account, and a page of one's vehicles.
     let me = browser.my_id().await;
@@ -92,10 +95,14 @@ async fn requests_stay_within_their_statement_budget() {
         .get(&format!("/users/{me}"))
         .await
         .assert_status(200);
-    assert_statements(&server, "GET /users/<id>", 2);
+    assert_statements(&server, 2, "GET /users/<id>");
+
+    // Logging out revokes the login: one statement.
+    browser.log_out().await.assert_redirect("/login");
+    assert_statements(&server, 1, "POST /logout");
 
     // A wrong password is one statement too, and a page without data none.
-    browser.log_out().await;
+    let token = browser.token().await;
     server.db().statements().take();
     browser
         .submit_with(
@@ -105,7 +112,24 @@ async fn requests_stay_within_their_statement_budget() {
         )
         .await
         .assert_status(401);
-    assert_one_statement(&server, "refused POST /login");
+    assert_statements(&server, 1, "refused POST /login");
     browser.get("/login").await.assert_status(200);
     assert!(server.db().statements().take().is_empty(), "GET /login");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_checked_on_every_request_costs_one_statement_more() {
+    let server = TestServer::start_with(&[("SESSION_CHECK_INTERVAL", "0s")]).await;
+    let (browser, _) = rider(&server, "ada", "new york").await;
+    server.db().statements().take();
+    let page = browser.get("/vehicles").await;
+    page.assert_status(200);
+    // The token lookup, then the page's own statement.
+    let statements = server.db().statements().take();
+    assert_eq!(statements.len(), 2, "{}", listing(&statements));
+    assert!(
+        statements[0].contains("api_tokens"),
+        "{}",
+        listing(&statements)
+    );
 }

@@ -18,6 +18,7 @@ mod rate_limits;
 mod request_ids;
 mod rides;
 mod security;
+mod sessions;
 mod support;
 mod timeouts;
 mod users;

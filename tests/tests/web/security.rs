@@ -252,9 +252,16 @@ async fn login_and_register_accept_the_pages_token() {
         )
         .await
         .assert_redirect("/vehicles");
-    // The token stays valid for the browser's later forms.
+    // A login replaces the token: the one from before is refused, the
+    // new one works.
     browser
         .submit_with("/city/rome", &token, &[])
+        .await
+        .assert_error(403, CSRF_MESSAGE);
+    let fresh = browser.token().await;
+    assert_ne!(fresh, token);
+    browser
+        .submit_with("/city/rome", &fresh, &[])
         .await
         .assert_redirect("/vehicles");
 }
@@ -536,10 +543,14 @@ async fn odd_urls_are_client_errors() {
 async fn session_cookies_are_http_only_and_lax() {
     let server = TestServer::start().await;
     let browser = Browser::new(&server);
+    // A first page sets only the session cookie (which holds the CSRF
+    // token), HttpOnly and Lax; plain HTTP in debug mode: not Secure.
     let page = browser.get("/login").await;
-    let csrf = page.cookie(CSRF_COOKIE).expect("a CSRF cookie");
-    assert!(csrf.http_only && csrf.same_site_lax, "{csrf:?}");
-    assert!(!csrf.secure, "plain HTTP in debug mode: {csrf:?}");
+    let names: Vec<&str> = page.set_cookies.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, [SESSION_COOKIE]);
+    let first = page.cookie(SESSION_COOKIE).expect("a session cookie");
+    assert!(first.http_only && first.same_site_lax, "{first:?}");
+    assert!(!first.secure, "{first:?}");
 
     let email = "plaintext.rider@example.com";
     let reply = browser
@@ -568,17 +579,18 @@ async fn session_cookies_are_http_only_and_lax() {
 async fn cookies_are_secure_outside_debug_mode() {
     let server = TestServer::start_with(&[("DEBUG", "false")]).await;
     let browser = Browser::new(&server);
-    // `/` stores the city in the session, so both cookies are set.
+    // `/` stores the city in the session, so the session cookie is set:
+    // `__Host-`, hence Secure, for the whole site, for this host only.
     let reply = browser.get_with("/", &[("X-City", "boston")]).await;
     reply.assert_redirect("/login");
-    for name in [SESSION_COOKIE, CSRF_COOKIE] {
-        let cookie = reply
-            .cookie(name)
-            .unwrap_or_else(|| panic!("{name} not set: {:?}", reply.set_cookies));
-        assert!(cookie.secure, "{cookie:?}");
-        assert!(cookie.http_only, "{cookie:?}");
-        assert!(cookie.same_site_lax, "{cookie:?}");
-    }
+    let names: Vec<&str> = reply.set_cookies.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, [SECURE_SESSION_COOKIE]);
+    let cookie = &reply.set_cookies[0];
+    assert!(cookie.secure, "{cookie:?}");
+    assert!(cookie.http_only, "{cookie:?}");
+    assert!(cookie.same_site_lax, "{cookie:?}");
+    assert_eq!(cookie.path.as_deref(), Some("/"), "{cookie:?}");
+    assert_eq!(cookie.domain, None, "{cookie:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -605,10 +617,11 @@ async fn a_tampered_session_is_logged_out() {
             .get(&format!("/users/{id}"))
             .await
             .assert_redirect("/login");
+        // No session, so no token of its own: the form is refused.
         browser
             .submit_with(&format!("/rides/start/{CARL_SCOOTER_ID}"), &token, &[])
             .await
-            .assert_redirect("/login");
+            .assert_error(403, CSRF_MESSAGE);
         browser.get("/login").await.assert_status(200);
     }
     assert_eq!(snapshot(&server).await, before);

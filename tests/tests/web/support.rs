@@ -19,10 +19,7 @@ pub const CARL_ID: &str = "2f8a6b3e-6f9f-4b8e-9d41-0b7a2c1d3e01";
 pub const CARL_SCOOTER_ID: &str = "a3f4c2d1-5b6e-4f70-8a9b-1c2d3e4f5a02";
 /// Carl's seeded, finished ride.
 pub const CARL_RIDE_ID: &str = "c5d6e7f8-9a0b-4c1d-8e2f-3a4b5c6d7e03";
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "movr-session";
-/// The CSRF cookie's name.
-pub const CSRF_COOKIE: &str = "movr-csrf";
+pub use movr_web::app::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 /// What a refused CSRF check says.
 pub const CSRF_MESSAGE: &str = "this form has expired or did not come from MovR";
 
@@ -34,6 +31,8 @@ pub struct SetCookie {
     pub http_only: bool,
     pub secure: bool,
     pub same_site_lax: bool,
+    pub path: Option<String>,
+    pub domain: Option<String>,
 }
 
 /// A response, read whole.
@@ -67,6 +66,8 @@ impl Reply {
                 http_only: cookie.http_only(),
                 secure: cookie.secure(),
                 same_site_lax: cookie.same_site_lax(),
+                path: cookie.path().map(str::to_owned),
+                domain: cookie.domain().map(str::to_owned),
             })
             .collect();
         let headers = response.headers().clone();
@@ -303,6 +304,17 @@ impl Browser {
             .send()
             .await
             .unwrap_or_else(|error| panic!("GET {path}: {error}"));
+        Reply::read(response).await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str) -> Reply {
+        let response = self
+            .client
+            .delete(self.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("DELETE {path}: {error}"));
         Reply::read(response).await
     }
 

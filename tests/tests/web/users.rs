@@ -271,16 +271,16 @@ async fn deleting_ones_account_logs_out_and_frees_the_username() {
     elsewhere
         .follow(reply)
         .await
-        .assert_flash("Your account no longer exists.");
+        .assert_flash("Your session has ended; please log in again.");
     elsewhere.get("/vehicles").await.assert_redirect("/login");
     // The logged-out browser's old token cannot delete anything: neither
-    // the old account's id nor the new one's.
+    // the old account's id nor the new one's (it was its old session's).
     let before = snapshot(&server).await;
     for target in [&id, &new_id] {
         browser
             .submit_with(&format!("/users/remove/{target}"), &token, &[])
             .await
-            .assert_redirect("/login");
+            .assert_error(403, CSRF_MESSAGE);
     }
     assert_eq!(snapshot(&server).await, before);
 }
@@ -339,7 +339,8 @@ async fn a_deleted_accounts_other_sessions_cannot_change_anything() {
         .await
         .assert_redirect("/login");
     let before = snapshot(&server).await;
-    stale
+    // Deleting the account ended this session too: it is logged out...
+    let refused = stale
         .submit_with(
             "/vehicles/add",
             &token,
@@ -350,12 +351,17 @@ async fn a_deleted_accounts_other_sessions_cannot_change_anything() {
                 ("location", "Ghost Dock"),
             ],
         )
+        .await;
+    refused.assert_redirect("/login");
+    stale
+        .follow(refused)
         .await
-        .assert_error(404, "That user does not exist.");
+        .assert_flash("Your session has ended; please log in again.");
+    // ...and its old form token went with it.
     stale
         .submit_with(&format!("/rides/start/{CARL_SCOOTER_ID}"), &token, &[])
         .await
-        .assert_error(404, "That user does not exist.");
+        .assert_error(403, CSRF_MESSAGE);
     assert_eq!(snapshot(&server).await, before);
     assert_eq!(vehicle_status(&server, CARL_SCOOTER_ID).await, "available");
 }

@@ -99,6 +99,8 @@ impl UsersApi {
     ) -> Result<Done, Failure<DeleteAccount>> {
         let actor = auth.0.actor;
         state.movr.remove_user(actor, actor.id).await?;
+        // Its browser sessions end with it, here at once.
+        state.sessions.forget_user(actor);
         Ok(Done::Done)
     }
 }

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use movr_core::{NewUserForm, ValidationErrors};
-use movr_service::{Conflict, ServiceError};
+use movr_core::{NewUserForm, User, ValidationErrors};
+use movr_service::{Actor, Conflict, ServiceError};
 use poem::http::StatusCode;
 use poem::web::Html;
 use poem::{IntoResponse, Response, handler};
@@ -76,11 +76,11 @@ pub async fn login(
     match page
         .state
         .movr
-        .authenticate(&form.username, &form.password)
+        .log_in(&form.username, &form.password, session::SESSION_LIFETIME)
         .await
     {
-        Ok(user) => {
-            session::log_in(&page.session, &user);
+        Ok((user, token)) => {
+            log_in(&page, &user, &token.token);
             page.flash(
                 FlashLevel::Success,
                 format!("Welcome back, {}!", user.first_name),
@@ -110,12 +110,33 @@ pub async fn logout_page(page: Page) -> poem::Result<Response> {
 }
 
 /// `POST /logout` (the button in the navigation bar, or the one on
-/// `GET /logout`).
+/// `GET /logout`): ends the login everywhere (its token is revoked, so a
+/// copy of the cookie no longer works either), then the session.
 #[handler]
-pub async fn logout(page: Page, _form: ProtectedForm<Button>) -> Response {
+pub async fn logout(page: Page, _form: ProtectedForm<Button>) -> poem::Result<Response> {
+    if let Some(user) = &page.user {
+        page.state.sessions.forget(&user.token.0);
+        match page.state.movr.revoke_token(&user.token.0).await {
+            // Already ended (expired, revoked elsewhere, account deleted).
+            Ok(()) | Err(ServiceError::InvalidCredentials) => {}
+            Err(error) => return Err(PageError::from(error).into()),
+        }
+    }
     session::log_out(&page.session);
     page.flash(FlashLevel::Info, "You have been logged out.");
-    page.redirect("/login")
+    Ok(page.redirect("/login"))
+}
+
+/// Starts the session of `user`, logged in with `token`.
+fn log_in(page: &Page, user: &User, token: &str) {
+    session::log_in(&page.session, user, token);
+    page.state.sessions.remember(
+        token,
+        Actor {
+            city: user.city,
+            id: user.id,
+        },
+    );
 }
 
 /// What the register form shows again after a refusal (never the password).
@@ -194,9 +215,13 @@ pub async fn register(
             return Ok(too_many(form, refused));
         }
     };
-    match page.state.movr.register(new_user).await {
-        Ok(user) => {
-            session::log_in(&page.session, &user);
+    let movr = &page.state.movr;
+    match movr
+        .register_and_log_in(new_user, session::SESSION_LIFETIME)
+        .await
+    {
+        Ok((user, token)) => {
+            log_in(&page, &user, &token.token);
             page.flash(
                 FlashLevel::Success,
                 format!(

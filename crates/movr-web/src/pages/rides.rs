@@ -24,7 +24,7 @@ pub struct HistoryQuery {
 /// time; the open one has an end form.
 #[handler]
 pub async fn list(page: Page, Query(query): Query<HistoryQuery>) -> poem::Result<Response> {
-    let me = page.require_user()?;
+    let me = page.require_user().await?;
     let movr = &page.state.movr;
     let before = match query.before.as_deref().filter(|id| !id.is_empty()) {
         Some(id) => Some(parse_id::<RideId>(id, "ride")?),
@@ -52,7 +52,7 @@ pub async fn start(
     Path(vehicle): Path<String>,
     _form: ProtectedForm<Button>,
 ) -> poem::Result<Response> {
-    let me = page.require_user()?;
+    let me = page.require_user().await?;
     let vehicle: VehicleId = parse_id(&vehicle, "vehicle")?;
     match page
         .state
@@ -101,7 +101,7 @@ pub async fn end(
     Path(ride): Path<String>,
     ProtectedForm(input): ProtectedForm<EndRideInput>,
 ) -> poem::Result<Response> {
-    let me = page.require_user()?;
+    let me = page.require_user().await?;
     let ride: RideId = parse_id(&ride, "ride")?;
     let location = coordinate(&input.longitude, "location")
         .and_then(|lon| Ok((lon, coordinate(&input.latitude, "location")?)))

@@ -25,7 +25,7 @@ pub struct RidersQuery {
 /// by username, a page at a time.
 #[handler]
 pub async fn list(page: Page, Query(query): Query<RidersQuery>) -> poem::Result<Response> {
-    page.require_user()?;
+    page.require_user().await?;
     let movr = &page.state.movr;
     let after = match query.after.as_deref().filter(|id| !id.is_empty()) {
         Some(id) => Some(parse_id::<UserId>(id, "user")?),
@@ -59,7 +59,7 @@ pub async fn profile(
     Path(id): Path<String>,
     Query(query): Query<ProfileQuery>,
 ) -> poem::Result<Response> {
-    let me = page.require_user()?;
+    let me = page.require_user().await?;
     let id: UserId = parse_id(&id, "user")?;
     let before = match query.before.as_deref().filter(|id| !id.is_empty()) {
         Some(id) => Some(parse_id::<VehicleId>(id, "vehicle")?),
@@ -107,10 +107,13 @@ pub async fn remove(
     Path(id): Path<String>,
     _form: ProtectedForm<Button>,
 ) -> poem::Result<Response> {
-    let me = page.require_user()?;
+    let me = page.require_user().await?;
     let id: UserId = parse_id(&id, "user")?;
     match page.state.movr.remove_user(me.actor(), id).await {
         Ok(()) => {
+            // The account's tokens died with it; this instance forgets the
+            // logins it had checked (other devices' too).
+            page.state.sessions.forget_user(me.actor());
             session::log_out(&page.session);
             page.flash(FlashLevel::Info, "Your account has been deleted. Goodbye!");
             Ok(page.redirect("/login"))

@@ -28,7 +28,7 @@ pub struct ListingQuery {
 /// page at a time.
 #[handler]
 pub async fn list(page: Page, Query(query): Query<ListingQuery>) -> poem::Result<Response> {
-    page.require_user()?;
+    page.require_user().await?;
     let movr = &page.state.movr;
     let before = match query.before.as_deref().filter(|id| !id.is_empty()) {
         Some(id) => Some(parse_id::<VehicleId>(id, "vehicle")?),
@@ -75,7 +75,7 @@ pub struct AddVehicleInput {
 /// `GET /vehicles/add`
 #[handler]
 pub async fn add_page(page: Page) -> poem::Result<Response> {
-    let me = page.require_user()?;
+    let me = page.require_user().await?;
     let input = AddVehicleInput {
         vehicle_type: VehicleType::Scooter.as_str().to_owned(),
         ..AddVehicleInput::default()
@@ -142,7 +142,7 @@ pub async fn add(
     client: ClientAddr,
     ProtectedForm(input): ProtectedForm<AddVehicleInput>,
 ) -> poem::Result<Response> {
-    let me = page.require_user()?;
+    let me = page.require_user().await?;
     let vehicle = match validate(&input) {
         Ok(vehicle) => vehicle,
         Err(errors) => {
@@ -192,7 +192,7 @@ pub async fn remove(
     Path(id): Path<String>,
     _form: ProtectedForm<Button>,
 ) -> poem::Result<Response> {
-    let me = page.require_user()?;
+    let me = page.require_user().await?;
     let id: VehicleId = parse_id(&id, "vehicle")?;
     match page.state.movr.remove_vehicle(me.actor(), id).await {
         Ok(()) => page.flash(FlashLevel::Success, "Vehicle removed."),
