@@ -347,6 +347,9 @@ impl Session {
             })
             .collect::<Vec<_>>()
             .join("; ");
+        // A login replaces the session's CSRF token: take the new one.
+        let page = curl(&["-s", "-H", &format!("Cookie: {cookie}"), &format!("{base}/rides")])?;
+        let csrf_token = csrf_token(&page).ok_or("no CSRF token after logging in")?;
         Ok(Self { cookie, csrf_token })
     }
 }
