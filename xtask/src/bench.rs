@@ -313,10 +313,10 @@ impl Session {
             std::env::temp_dir().join(format!("movr-bench-{}-{username}", std::process::id()));
         let jar = jar.to_string_lossy().into_owned();
         let page = curl(&["-s", "-c", &jar, "-b", &jar, &format!("{base}/login")])?;
-        let csrf_token = csrf_token(&page).ok_or("no CSRF token on the login page")?;
+        let login_token = csrf_token(&page).ok_or("no CSRF token on the login page")?;
         let form = format!(
             "username={username}&password={PASSWORD}&csrf_token={}",
-            url_encode(&csrf_token)
+            url_encode(&login_token)
         );
         let status = curl(&[
             "-s",
@@ -348,7 +348,12 @@ impl Session {
             .collect::<Vec<_>>()
             .join("; ");
         // A login replaces the session's CSRF token: take the new one.
-        let page = curl(&["-s", "-H", &format!("Cookie: {cookie}"), &format!("{base}/rides")])?;
+        let page = curl(&[
+            "-s",
+            "-H",
+            &format!("Cookie: {cookie}"),
+            &format!("{base}/rides"),
+        ])?;
         let csrf_token = csrf_token(&page).ok_or("no CSRF token after logging in")?;
         Ok(Self { cookie, csrf_token })
     }

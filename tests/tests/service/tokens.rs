@@ -214,6 +214,7 @@ async fn expired_revoked_and_deleted_accounts_tokens_leave_no_rows() {
         movr.actor_for_token(&live.token).await,
         ServiceError::InvalidCredentials
     );
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_browser_login_is_a_token_of_its_own_lifetime() {
@@ -225,8 +226,8 @@ async fn a_browser_login_is_a_token_of_its_own_lifetime() {
     assert_eq!(logged_in, user);
     assert_eq!(
         db.statements().take().len(),
-        2,
-        "the password check and the token"
+        5,
+        "the password check, then BEGIN, the clean-up, the token, COMMIT"
     );
     let lifetime = token.expires_at - chrono::Utc::now();
     assert!(lifetime > week - chrono::TimeDelta::minutes(1) && lifetime <= week);
@@ -253,7 +254,11 @@ async fn signing_up_logs_in_without_a_second_password_check() {
             .await,
         "sign up",
     );
-    assert_eq!(db.statements().take().len(), 2, "the account and the token");
+    assert_eq!(
+        db.statements().take().len(),
+        5,
+        "the account, then the token's transaction"
+    );
     assert_eq!(
         ok(movr.actor_for_token(&token.token).await, "token"),
         Actor::from(&user)
