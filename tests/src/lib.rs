@@ -20,7 +20,7 @@ use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 pub use gate::Gate;
-pub use server::{TEST_SECRET_KEY, TestServer};
+pub use server::{TEST_SECRET_KEY, TestServer, loopback_acceptor};
 
 /// Names an existing PostgreSQL server (a `postgres://` URL to any database
 /// on it, as a superuser) to use instead of a private cluster.

@@ -8,7 +8,7 @@ use movr_db::Database;
 use movr_service::MovR;
 use movr_web::server::pool_config;
 use movr_web::{Settings, build_state, serve};
-use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -73,25 +73,9 @@ impl TestServer {
         pool.max_size = 20;
         pool.statement_log = Some(db.statements().clone());
         let state = build_state(&settings, MovR::new(Database::new(&pool))).expect("app state");
-        let acceptor = TcpListener::bind("127.0.0.1:0")
-            .into_acceptor()
-            .await
-            .expect("bind a free port");
-        let addr = acceptor
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().copied())
-            .expect("a TCP address");
+        let (acceptor, addr) = loopback_acceptor().await;
         // The operators' listener, on a port of its own as in production.
-        let operator = TcpListener::bind("127.0.0.1:0")
-            .into_acceptor()
-            .await
-            .expect("bind a free port");
-        let operator_addr = operator
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().copied())
-            .expect("a TCP address");
+        let (operator, operator_addr) = loopback_acceptor().await;
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             serve(&settings, state, acceptor, Some(operator), async {
@@ -145,4 +129,18 @@ impl Drop for TestServer {
             let _ = shutdown.send(());
         }
     }
+}
+
+/// A listener on a free loopback port the system picks, and its address.
+pub async fn loopback_acceptor() -> (TcpAcceptor, SocketAddr) {
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .expect("bind a free port");
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|addr| addr.as_socket_addr().copied())
+        .expect("a TCP address");
+    (acceptor, addr)
 }

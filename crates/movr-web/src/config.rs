@@ -26,6 +26,8 @@ mod limits;
 
 use std::collections::HashSet;
 use std::fmt;
+use std::ops::RangeInclusive;
+use std::time::Duration;
 
 use movr_core::Region;
 
@@ -78,18 +80,18 @@ pub struct Settings {
     /// List vehicles with follower reads (CockroachDB only).
     pub follower_reads: bool,
     /// How long the database may spend on one statement; `None`: no limit.
-    pub statement_timeout: Option<std::time::Duration>,
+    pub statement_timeout: Option<Duration>,
     /// While connecting fails, how long a request waits for a connection.
-    pub db_down_timeout: std::time::Duration,
+    pub db_down_timeout: Duration,
     /// Abuse limits (rates per client and per username), connection limits
     /// and per-account caps.
     pub limits: Limits,
     /// The operators' listener for `/metrics`; `None`: not served.
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// How long `/readyz` reuses its last database check.
-    pub ready_check_interval: std::time::Duration,
+    pub ready_check_interval: Duration,
     /// How long an instance trusts a login it found live.
-    pub session_check_interval: std::time::Duration,
+    pub session_check_interval: Duration,
 }
 
 /// A setting that is missing or invalid.
@@ -143,10 +145,10 @@ impl Settings {
             })?,
         };
         let statement_timeout = match get("STATEMENT_TIMEOUT") {
-            None => Some(std::time::Duration::from_secs(30)),
+            None => Some(Duration::from_secs(30)),
             Some(value) => match value.trim().parse::<u64>() {
                 Ok(0) => None,
-                Ok(seconds) if seconds <= 3600 => Some(std::time::Duration::from_secs(seconds)),
+                Ok(seconds) if seconds <= 3600 => Some(Duration::from_secs(seconds)),
                 _ => {
                     return Err(ConfigError::new(
                         "STATEMENT_TIMEOUT",
@@ -201,6 +203,11 @@ impl Settings {
             None if debug => Some(random_key()),
             None => None,
         };
+        let (ms, secs) = (Duration::from_millis, Duration::from_secs);
+        let time = |variable, default, range| match get(variable) {
+            None => Ok(default),
+            Some(value) => duration(variable, &value, range),
+        };
         Ok(Self {
             database_url: Secret::new(normalize_database_url(database_url.0, &database_url.1)?),
             region,
@@ -222,45 +229,9 @@ impl Settings {
                     )
                 })?),
             },
-            db_down_timeout: match get("DB_DOWN_TIMEOUT") {
-                None => std::time::Duration::from_millis(500),
-                Some(value) => humantime::parse_duration(value.trim())
-                    .ok()
-                    .filter(|wait| {
-                        (std::time::Duration::from_millis(100)..=std::time::Duration::from_secs(30))
-                            .contains(wait)
-                    })
-                    .ok_or_else(|| {
-                        ConfigError::new(
-                            "DB_DOWN_TIMEOUT",
-                            format!("expected a time from 100ms to 30s such as 1s, got {value:?}"),
-                        )
-                    })?,
-            },
-            session_check_interval: match get("SESSION_CHECK_INTERVAL") {
-                None => std::time::Duration::from_secs(1),
-                Some(value) => humantime::parse_duration(value.trim())
-                    .ok()
-                    .filter(|interval| *interval <= std::time::Duration::from_secs(60))
-                    .ok_or_else(|| {
-                        ConfigError::new(
-                            "SESSION_CHECK_INTERVAL",
-                            format!("expected a time up to 60s such as 1s or 0s, got {value:?}"),
-                        )
-                    })?,
-            },
-            ready_check_interval: match get("READY_CHECK_INTERVAL") {
-                None => std::time::Duration::from_secs(1),
-                Some(value) => humantime::parse_duration(value.trim())
-                    .ok()
-                    .filter(|interval| *interval <= std::time::Duration::from_secs(60))
-                    .ok_or_else(|| {
-                        ConfigError::new(
-                            "READY_CHECK_INTERVAL",
-                            format!("expected a time up to 60s such as 1s or 0s, got {value:?}"),
-                        )
-                    })?,
-            },
+            db_down_timeout: time("DB_DOWN_TIMEOUT", ms(500), ms(100)..=secs(30))?,
+            session_check_interval: time("SESSION_CHECK_INTERVAL", secs(1), secs(0)..=secs(60))?,
+            ready_check_interval: time("READY_CHECK_INTERVAL", secs(1), secs(0)..=secs(60))?,
         })
     }
 }
@@ -278,6 +249,28 @@ impl Settings {
             )
         })
     }
+}
+
+/// A time such as `500ms`, `10s` or `1h` within `range`, else an error
+/// naming `variable`.
+fn duration(
+    variable: &'static str,
+    value: &str,
+    range: RangeInclusive<Duration>,
+) -> Result<Duration, ConfigError> {
+    humantime::parse_duration(value.trim())
+        .ok()
+        .filter(|time| range.contains(time))
+        .ok_or_else(|| {
+            ConfigError::new(
+                variable,
+                format!(
+                    "expected a time from {} to {} such as 1s, got {value:?}",
+                    humantime::format_duration(*range.start()),
+                    humantime::format_duration(*range.end())
+                ),
+            )
+        })
 }
 
 fn parse_bool(value: &str) -> Option<bool> {
@@ -405,10 +398,7 @@ mod tests {
         let base = [("DATABASE_URL", "postgres://h/db"), ("DEBUG", "true")];
         let default = settings(&base).expect("valid");
         assert_eq!(default.metrics_addr, Some(([127, 0, 0, 1], 9090).into()));
-        assert_eq!(
-            default.ready_check_interval,
-            std::time::Duration::from_secs(1)
-        );
+        assert_eq!(default.ready_check_interval, Duration::from_secs(1));
         let mut vars = base.to_vec();
         vars.push(("METRICS_ADDR", "off"));
         assert_eq!(settings(&vars).expect("valid").metrics_addr, None);

@@ -11,10 +11,9 @@ use std::time::{Duration, Instant};
 use movr_db::{Database, PoolConfig, run_migrations};
 use movr_localdb::{ClusterBuilder, LocalCluster};
 use movr_service::MovR;
-use movr_tests::TEST_SECRET_KEY;
+use movr_tests::{TEST_SECRET_KEY, loopback_acceptor};
 use movr_web::server::pool_config;
 use movr_web::{Settings, build_state, serve};
-use poem::listener::{Acceptor, Listener, TcpListener};
 use reqwest::Client;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -67,15 +66,7 @@ impl App {
         .expect("valid settings");
         let movr = MovR::new(Database::new(&pool_config(&settings)));
         let state = build_state(&settings, movr).expect("app state");
-        let acceptor = TcpListener::bind("127.0.0.1:0")
-            .into_acceptor()
-            .await
-            .expect("a port");
-        let addr = acceptor
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().copied())
-            .expect("a TCP address");
+        let (acceptor, addr) = loopback_acceptor().await;
         tokio::spawn(async move {
             serve(&settings, state, acceptor, None, std::future::pending()).await
         });

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use movr_service::Caps;
 
-use super::ConfigError;
+use super::{ConfigError, duration};
 
 /// A rate: up to `burst` at once, one more every `period / burst`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,7 +161,11 @@ impl Limits {
         };
         let timeout = |variable: &'static str, default: Duration| match get(variable) {
             None => Ok(default),
-            Some(value) => parse_timeout(variable, &value),
+            Some(value) => duration(
+                variable,
+                &value,
+                Duration::from_millis(100)..=Duration::from_secs(3600),
+            ),
         };
         let max_connections = match get("MAX_CONNECTIONS") {
             None => defaults.max_connections,
@@ -225,21 +229,6 @@ impl Limits {
             tokens_per_user: self.max_tokens_per_user,
         }
     }
-}
-
-/// A timeout such as `10s` or `500ms`, from 100 ms to an hour.
-fn parse_timeout(variable: &'static str, value: &str) -> Result<Duration, ConfigError> {
-    humantime::parse_duration(value.trim())
-        .ok()
-        .filter(|timeout| {
-            (Duration::from_millis(100)..=Duration::from_secs(3600)).contains(timeout)
-        })
-        .ok_or_else(|| {
-            ConfigError::new(
-                variable,
-                format!("expected a time from 100ms to 1h such as 10s, got {value:?}"),
-            )
-        })
 }
 
 #[cfg(test)]
