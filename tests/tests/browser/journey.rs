@@ -182,6 +182,14 @@ async fn find_vehicle_at_new_location(ui: &Ui) {
 }
 
 async fn log_out(ui: &Ui) {
+    // The pages the journey has not passed through, for the security
+    // policy's sake: the riders, the logout question, an error page.
+    ui.open("/users").await;
+    ui.expect_page("Riders in Boston").await;
+    ui.open("/nowhere").await;
+    ui.expect_page("404 · Not Found").await;
+    ui.open("/logout").await;
+    ui.expect_page("Log out").await;
     ui.press(None, "Log out").await;
     ui.expect_page("Log in").await;
     assert_eq!(ui.path().await, "/login");
