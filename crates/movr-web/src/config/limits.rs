@@ -20,6 +20,7 @@
 //! refilled evenly over the period; `off` disables that limit.
 
 use std::num::NonZeroU32;
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use movr_service::Caps;
@@ -127,6 +128,12 @@ impl Default for Limits {
 const MAX_VEHICLES_PER_OWNER_CEILING: u32 = 10_000;
 /// The most `MAX_TOKENS_PER_USER` may be.
 const MAX_TOKENS_PER_USER_CEILING: u32 = 1_000;
+/// The most `TRUSTED_PROXY_HOPS` may be.
+const MAX_TRUSTED_PROXY_HOPS: u32 = 16;
+/// The most `MAX_CONNECTIONS` may be.
+const MAX_CONNECTIONS_CEILING: u32 = 1_000_000;
+/// The most `PASSWORD_CHECKS_PER_CLIENT` may be.
+const PASSWORD_CHECKS_CEILING: u32 = 10_000;
 
 impl Limits {
     /// Reads the limits through `get` (blank values already left out).
@@ -136,28 +143,31 @@ impl Limits {
             None => Ok(default),
             Some(value) => Rate::parse(variable, &value),
         };
-        let trusted_proxy_hops = match get("TRUSTED_PROXY_HOPS") {
-            None => defaults.trusted_proxy_hops,
-            Some(value) => value
+        // A whole number within `range` (each starts at 0 or 1, as its
+        // field's type needs).
+        let number = |variable: &'static str, default: u32, range: RangeInclusive<u32>| {
+            let Some(value) = get(variable) else {
+                return Ok(default);
+            };
+            value
                 .trim()
-                .parse::<usize>()
+                .parse::<u32>()
                 .ok()
-                .filter(|hops| *hops <= 16)
+                .filter(|n| range.contains(n))
                 .ok_or_else(|| {
                     ConfigError::new(
-                        "TRUSTED_PROXY_HOPS",
-                        format!("expected a number of proxies from 0 to 16, got {value:?}"),
+                        variable,
+                        format!(
+                            "expected a number from {} to {}, got {value:?}",
+                            range.start(),
+                            range.end()
+                        ),
                     )
-                })?,
+                })
         };
-        let password_checks_per_client = match get("PASSWORD_CHECKS_PER_CLIENT") {
-            None => defaults.password_checks_per_client,
-            Some(value) => value.trim().parse::<NonZeroU32>().map_err(|_| {
-                ConfigError::new(
-                    "PASSWORD_CHECKS_PER_CLIENT",
-                    format!("expected a number from 1 up, got {value:?}"),
-                )
-            })?,
+        let count = |variable, default: NonZeroU32, ceiling| {
+            number(variable, default.get(), 1..=ceiling)
+                .map(|n| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
         };
         let timeout = |variable: &'static str, default: Duration| match get(variable) {
             None => Ok(default),
@@ -167,36 +177,22 @@ impl Limits {
                 Duration::from_millis(100)..=Duration::from_secs(3600),
             ),
         };
-        let max_connections = match get("MAX_CONNECTIONS") {
-            None => defaults.max_connections,
-            Some(value) => value
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|max| (1..=1_000_000).contains(max))
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        "MAX_CONNECTIONS",
-                        format!("expected a number from 1 to 1000000, got {value:?}"),
-                    )
-                })?,
-        };
-        let cap = |variable: &'static str, default: NonZeroU32, ceiling: u32| match get(variable) {
-            None => Ok(default),
-            Some(value) => value
-                .trim()
-                .parse::<NonZeroU32>()
-                .ok()
-                .filter(|cap| cap.get() <= ceiling)
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        variable,
-                        format!("expected a number from 1 to {ceiling}, got {value:?}"),
-                    )
-                }),
-        };
+        let (default_hops, default_connections) = (
+            u32::try_from(defaults.trusted_proxy_hops).unwrap_or(0),
+            u32::try_from(defaults.max_connections).unwrap_or(MAX_CONNECTIONS_CEILING),
+        );
+        let hops = number(
+            "TRUSTED_PROXY_HOPS",
+            default_hops,
+            0..=MAX_TRUSTED_PROXY_HOPS,
+        )?;
+        let connections = number(
+            "MAX_CONNECTIONS",
+            default_connections,
+            1..=MAX_CONNECTIONS_CEILING,
+        )?;
         Ok(Self {
-            trusted_proxy_hops,
+            trusted_proxy_hops: usize::try_from(hops).unwrap_or(usize::MAX),
             login_per_username: rate("LOGIN_RATE_PER_USERNAME", defaults.login_per_username)?,
             login_per_client: rate("LOGIN_RATE_PER_CLIENT", defaults.login_per_client)?,
             signup_per_client: rate("SIGNUP_RATE_PER_CLIENT", defaults.signup_per_client)?,
@@ -204,17 +200,21 @@ impl Limits {
                 "ADD_VEHICLE_RATE_PER_CLIENT",
                 defaults.add_vehicle_per_client,
             )?,
-            password_checks_per_client,
-            max_connections,
+            password_checks_per_client: count(
+                "PASSWORD_CHECKS_PER_CLIENT",
+                defaults.password_checks_per_client,
+                PASSWORD_CHECKS_CEILING,
+            )?,
+            max_connections: usize::try_from(connections).unwrap_or(usize::MAX),
             header_read_timeout: timeout("HEADER_READ_TIMEOUT", defaults.header_read_timeout)?,
             body_read_timeout: timeout("BODY_READ_TIMEOUT", defaults.body_read_timeout)?,
             idle_timeout: timeout("IDLE_TIMEOUT", defaults.idle_timeout)?,
-            max_vehicles_per_owner: cap(
+            max_vehicles_per_owner: count(
                 "MAX_VEHICLES_PER_OWNER",
                 defaults.max_vehicles_per_owner,
                 MAX_VEHICLES_PER_OWNER_CEILING,
             )?,
-            max_tokens_per_user: cap(
+            max_tokens_per_user: count(
                 "MAX_TOKENS_PER_USER",
                 defaults.max_tokens_per_user,
                 MAX_TOKENS_PER_USER_CEILING,

@@ -55,15 +55,22 @@ impl<E: Endpoint> Endpoint for ClientAddrsEndpoint<E> {
 
     async fn call(&self, mut req: Request) -> Result<Self::Output> {
         let peer = req.remote_addr().as_socket_addr().map(|addr| addr.ip());
-        let forwarded = req
-            .headers()
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .map(str::trim)
-            .collect::<Vec<_>>();
-        let client = resolve(peer, &forwarded, self.trusted_proxy_hops).map(network);
+        let client = match self.trusted_proxy_hops {
+            // No proxy trusted: the header is not even read.
+            0 => peer,
+            hops => {
+                let forwarded = req
+                    .headers()
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|value| value.to_str().ok())
+                    .flat_map(|value| value.split(','))
+                    .map(str::trim)
+                    .collect::<Vec<_>>();
+                resolve(peer, &forwarded, hops)
+            }
+        }
+        .map(network);
         req.extensions_mut().insert(ClientAddr(client));
         self.inner.call(req).await
     }
