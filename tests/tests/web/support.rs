@@ -614,3 +614,22 @@ pub async fn user_deleted(server: &TestServer, id: &str) -> bool {
     .await
         == "true"
 }
+
+/// Lists `n` bikes of owner `id` in `city` behind the service's back (past
+/// any cap), a minute apart, the newest first: "Dock 0", "Dock 1", …
+pub async fn insert_vehicles(server: &TestServer, city: &str, id: &str, n: i64) {
+    let made = count(
+        server,
+        &format!(
+            "WITH made AS (INSERT INTO vehicles \
+               (city, id, type, owner_id, date_added, last_location, color, brand) \
+             SELECT '{city}', gen_random_uuid(), 'bike', '{id}', now() - n * INTERVAL '1 minute', \
+                    'Dock ' || n, 'red', 'B' \
+             FROM generate_series(0, {last}) AS n RETURNING 1) \
+             SELECT count(*) AS n FROM made",
+            last = n - 1
+        ),
+    )
+    .await;
+    assert_eq!(made, n);
+}

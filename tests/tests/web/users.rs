@@ -124,17 +124,7 @@ async fn own_profile_shows_ones_vehicles_fifty_at_a_time() {
     let server = TestServer::start().await;
     let (browser, id) = rider(&server, "ada", "boston").await;
     // More than the cap lets an owner list: written behind the service's back.
-    count(
-        &server,
-        &format!(
-            "WITH made AS (INSERT INTO vehicles (city, id, type, owner_id, date_added, last_location, color, brand) \
-             SELECT 'boston', gen_random_uuid(), 'bike', '{id}', now() - n * INTERVAL '1 minute', \
-                    'Dock ' || n, 'red', 'B' \
-             FROM generate_series(0, 52) AS n RETURNING 1) \
-             SELECT count(*) AS n FROM made"
-        ),
-    )
-    .await;
+    insert_vehicles(&server, "boston", &id, 53).await;
     let first = browser.get(&format!("/users/{id}")).await;
     first
         .assert_status(200)

@@ -386,17 +386,7 @@ async fn removing_someone_elses_or_unknown_vehicles_is_refused() {
 async fn the_listing_pages_link_to_older_vehicles() {
     let server = TestServer::start().await;
     let (browser, id) = rider(&server, "ada", "boston").await;
-    count(
-        &server,
-        &format!(
-            "WITH made AS (INSERT INTO vehicles (city, id, type, owner_id, date_added, last_location, color, brand) \
-             SELECT 'boston', gen_random_uuid(), 'bike', '{id}', now() - n * INTERVAL '1 minute', \
-                    'Dock ' || n, 'red', 'B' \
-             FROM generate_series(0, 54) AS n RETURNING 1) \
-             SELECT count(*) AS n FROM made"
-        ),
-    )
-    .await;
+    insert_vehicles(&server, "boston", &id, 55).await;
     let first = browser.get("/vehicles").await;
     first
         .assert_status(200)
