@@ -297,6 +297,12 @@ pub struct Ui {
 }
 
 impl Ui {
+    /// The WebDriver session itself, for the helpers that speak to the
+    /// browser directly (axe-core, the keyboard).
+    pub fn webdriver(&self) -> &Client {
+        &self.client
+    }
+
     /// What the browser's console reported as blocked by a Content Security
     /// Policy since the last call (reading the console empties it).
     pub async fn csp_violations(&self) -> Vec<String> {
@@ -412,6 +418,17 @@ impl Ui {
     /// Clicks `element` and waits until the page it leads to has replaced
     /// the current one (so that no check runs against the old page).
     pub async fn click_to_load(&self, element: &Element, what: &str) {
+        self.mark_page().await;
+        element
+            .click()
+            .await
+            .unwrap_or_else(|error| panic!("cannot click {what}: {}", short_error(&error)));
+        self.wait_for_next_page(what).await;
+    }
+
+    /// Marks the current page, so that [`Ui::wait_for_next_page`] can tell
+    /// when another one has replaced it.
+    pub async fn mark_page(&self) {
         self.client
             .execute(
                 "document.documentElement.setAttribute('data-e2e-left', '')",
@@ -419,10 +436,11 @@ impl Ui {
             )
             .await
             .expect("mark the current page");
-        element
-            .click()
-            .await
-            .unwrap_or_else(|error| panic!("cannot click {what}: {}", short_error(&error)));
+    }
+
+    /// Waits until a page has replaced the one [`Ui::mark_page`] marked;
+    /// `what` names what led there.
+    pub async fn wait_for_next_page(&self, what: &str) {
         self.wait_xpath(
             "/html[not(@data-e2e-left)]",
             &format!("the page that {what} leads to"),
@@ -440,9 +458,14 @@ impl Ui {
     }
 
     /// The button that reads `label` within `scope` (the whole page when
-    /// `None`).
+    /// `None`): its own text, without the words a visually hidden `<span>`
+    /// inside adds for screen readers ("Start ride" for "Start ride on the
+    /// red Razor scooter at Time Square").
     pub async fn button(&self, scope: Option<&Element>, label: &str) -> Element {
-        let xpath = format!(".//button[normalize-space()={}]", xpath_literal(label));
+        let xpath = format!(
+            ".//button[normalize-space(text()[1])={}]",
+            xpath_literal(label)
+        );
         let found = match scope {
             Some(scope) => scope.find(Locator::XPath(&xpath)).await,
             None => self.client.find(Locator::XPath(&format!("/{xpath}"))).await,
