@@ -21,7 +21,7 @@
 //! - Identifiers: [`UserId`], [`VehicleId`], [`RideId`], distinct UUID newtypes.
 //! - Records: [`User`], [`Vehicle`] (with [`VehicleType`] and
 //!   [`VehicleStatus`]), [`Ride`], and [`Location`] (a label, optionally with
-//!   coordinates).
+//!   coordinates), and the [`Place`]s MovR knows in each city.
 //! - Inputs: the raw forms [`NewUserForm`] and [`NewVehicleForm`], and what
 //!   they validate into, [`NewUser`] and [`NewVehicle`].
 //!
@@ -100,6 +100,7 @@
 pub mod city;
 pub mod ids;
 pub mod location;
+pub mod places;
 pub mod region;
 pub mod ride;
 pub mod user;
@@ -109,6 +110,7 @@ pub mod vehicle;
 pub use city::{City, UnknownCity};
 pub use ids::{InvalidId, RideId, UserId, VehicleId};
 pub use location::Location;
+pub use places::Place;
 pub use region::{Region, UnknownRegion};
 pub use ride::Ride;
 pub use user::{NewUser, NewUserForm, User};

@@ -1,6 +1,6 @@
 //! Rides: start, end, history.
 
-use movr_core::{City, Location, Ride, RideId, VehicleId, VehicleStatus};
+use movr_core::{City, Location, Ride, RideId, ValidationErrors, VehicleId, VehicleStatus};
 use movr_db::{rides, users, vehicles};
 use scoped_futures::ScopedFutureExt;
 use uuid::Uuid;
@@ -87,6 +87,8 @@ impl MovR {
 
     /// Ends the actor's open ride `ride` at `location`: records the end
     /// location, time and length, and leaves the vehicle available there.
+    /// The location needs coordinates or the name of a place MovR knows
+    /// ([`Location::placed`]), else [`ServiceError::Invalid`].
     /// One statement. Someone else's ride is [`ServiceError::Forbidden`].
     #[tracing::instrument(skip(self))]
     pub async fn end_ride(
@@ -95,7 +97,8 @@ impl MovR {
         ride: RideId,
         location: Location,
     ) -> Result<Ride, ServiceError> {
-        let location = &location;
+        // Where it ends goes on the map: coordinates, or a known place.
+        let location = &location.placed().map_err(ValidationErrors::from)?;
         // A lost answer is resolved by looking the ride up: ended here, it
         // happened.
         let ended = self

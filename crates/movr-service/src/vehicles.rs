@@ -1,6 +1,6 @@
 //! Vehicles: list, look up, add, remove.
 
-use movr_core::{City, NewVehicle, Vehicle, VehicleId, VehicleStatus};
+use movr_core::{City, NewVehicle, ValidationErrors, Vehicle, VehicleId, VehicleStatus};
 use movr_db::users;
 use movr_db::vehicles::{self, NewVehicleRow, VehicleRow};
 use scoped_futures::ScopedFutureExt;
@@ -112,7 +112,9 @@ impl MovR {
     }
 
     /// Lists a vehicle owned by the actor, in the actor's home city, and
-    /// marks the actor an owner. One statement, which refuses an owner who
+    /// marks the actor an owner. Its location needs coordinates or the name
+    /// of a place MovR knows in the city ([`Location::placed_in`](movr_core::Location::placed_in)), else
+    /// [`ServiceError::Invalid`]. One statement, which refuses an owner who
     /// already lists [`Caps::vehicles_per_owner`](crate::Caps) vehicles
     /// ([`Conflict::TooManyVehicles`], explained by one more read), even
     /// when several adds race.
@@ -122,11 +124,17 @@ impl MovR {
         actor: Actor,
         vehicle: NewVehicle,
     ) -> Result<Vehicle, ServiceError> {
+        // Every listed vehicle is on the map: it comes with coordinates, or
+        // names a place MovR knows in the city.
+        let location = vehicle
+            .location
+            .placed_in(actor.city)
+            .map_err(ValidationErrors::from)?;
         let id = Uuid::new_v4();
         let row = NewVehicleRow {
             id,
             vehicle_type: vehicle.vehicle_type.as_str(),
-            location: &vehicle.location,
+            location: &location,
             color: vehicle.color.as_str(),
             brand: vehicle.brand.as_str(),
         };

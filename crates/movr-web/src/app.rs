@@ -77,6 +77,7 @@ pub fn app(
         .around(api::error::json_errors)
         .with(SecurityHeaders::new(
             state.maps_key.is_some(),
+            state.map_tiles.csp_source().as_deref(),
             secure_cookies,
         ))
         .with(ClientAddrs::new(state.trusted_proxy_hops))

@@ -1,4 +1,4 @@
-//! Static assets (CSS, the one script, icons), compiled into the binary and served under
+//! Static assets (CSS, scripts, icons, Leaflet), compiled into the binary and served under
 //! `/static/` with long-lived caching: pages work offline, no CDN.
 
 use poem::http::{StatusCode, header};
@@ -16,6 +16,32 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "movr.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../templates/static/movr.js"),
+    ),
+    (
+        "map.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../templates/static/map.css"),
+    ),
+    (
+        "map.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../templates/static/map.js"),
+    ),
+    // Leaflet 1.9.4 (BSD-2-Clause), as published on npm; see its README.
+    (
+        "vendor/leaflet/leaflet.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../templates/static/vendor/leaflet/leaflet.js"),
+    ),
+    (
+        "vendor/leaflet/leaflet.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../templates/static/vendor/leaflet/leaflet.css"),
+    ),
+    (
+        "vendor/leaflet/LICENSE",
+        "text/plain; charset=utf-8",
+        include_bytes!("../../../templates/static/vendor/leaflet/LICENSE"),
     ),
     (
         "icons/bike.svg",

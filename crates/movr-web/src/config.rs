@@ -17,12 +17,14 @@
 //! | `SESSION_CHECK_INTERVAL` | `1s` | how long an instance trusts a login it found live before checking it again |
 //! | `READY_CHECK_INTERVAL` | `1s` | how long `/readyz` reuses its last database check |
 //!
-//! and the abuse limits and per-account caps of [`Limits`] (module `limits`).
+//! and the abuse limits and per-account caps of [`Limits`] (module `limits`),
+//! and the vehicle map's tiles, [`MapTiles`] (module `map`).
 //!
 //! A missing or invalid setting is a [`ConfigError`] naming the variable and
 //! what is expected, in one line.
 
 mod limits;
+mod map;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -32,6 +34,7 @@ use std::time::Duration;
 use movr_core::Region;
 
 pub use limits::{Limits, Rate};
+pub use map::MapTiles;
 
 /// A value kept out of logs and `Debug` output.
 #[derive(Clone, PartialEq, Eq)]
@@ -75,6 +78,8 @@ pub struct Settings {
     secret_key: Option<Secret<Vec<u8>>>,
     /// Google Maps Embed API key.
     pub api_key: Option<Secret<String>>,
+    /// The vehicle map's tile server.
+    pub map_tiles: MapTiles,
     /// Development mode.
     pub debug: bool,
     /// List vehicles with follower reads (CockroachDB only).
@@ -215,6 +220,7 @@ impl Settings {
             port,
             secret_key: secret_key.map(Secret::new),
             api_key: get("API_KEY").map(|key| Secret::new(key.trim().to_owned())),
+            map_tiles: MapTiles::from_lookup(&lookup)?,
             debug,
             follower_reads,
             statement_timeout,

@@ -3,7 +3,7 @@
 //! user would, so every rule applies. Safe to run twice: existing demo users
 //! are left alone.
 
-use movr_core::{City, Location, NewUserForm, NewVehicleForm, User, VehicleType};
+use movr_core::{City, Location, NewUserForm, NewVehicleForm, Place, User, VehicleType};
 use movr_service::{Actor, Conflict, MovR, ServiceError};
 
 /// The demo account printed by `cargo xtask demo`.
@@ -33,56 +33,16 @@ pub struct SeedReport {
     pub rides: usize,
 }
 
-/// Well-known places per city (label, longitude, latitude).
-fn landmarks(city: City) -> &'static [(&'static str, f64, f64)] {
-    match city {
-        City::NewYork => &[
-            ("Times Square", -73.9855, 40.7580),
-            ("Central Park South", -73.9742, 40.7644),
-            ("Brooklyn Bridge Park", -73.9969, 40.7003),
-            ("Union Square", -73.9903, 40.7359),
-        ],
-        City::Boston => &[
-            ("Boston Common", -71.0656, 42.3550),
-            ("Faneuil Hall", -71.0548, 42.3600),
-            ("Fenway Park", -71.0972, 42.3467),
-        ],
-        City::WashingtonDc => &[
-            ("Union Station", -77.0063, 38.8973),
-            ("Dupont Circle", -77.0434, 38.9096),
-            ("The Wharf", -77.0238, 38.8786),
-        ],
-        City::SanFrancisco => &[
-            ("Ferry Building", -122.3937, 37.7955),
-            ("Dolores Park", -122.4276, 37.7596),
-            ("Golden Gate Park", -122.4862, 37.7694),
-        ],
-        City::Seattle => &[
-            ("Pike Place Market", -122.3422, 47.6097),
-            ("Space Needle", -122.3493, 47.6205),
-            ("Capitol Hill", -122.3210, 47.6253),
-        ],
-        City::LosAngeles => &[
-            ("Santa Monica Pier", -118.4973, 34.0092),
-            ("Venice Beach", -118.4729, 33.9850),
-            ("Griffith Observatory", -118.3004, 34.1184),
-        ],
-        City::Amsterdam => &[
-            ("Dam Square", 4.8936, 52.3731),
-            ("Vondelpark", 4.8686, 52.3580),
-            ("Centraal Station", 4.9003, 52.3791),
-        ],
-        City::Paris => &[
-            ("Place de la Concorde", 2.3212, 48.8656),
-            ("Jardin du Luxembourg", 2.3372, 48.8462),
-            ("Canal Saint-Martin", 2.3655, 48.8716),
-        ],
-        City::Rome => &[
-            ("Piazza Navona", 12.4731, 41.8992),
-            ("Trastevere", 12.4694, 41.8897),
-            ("Villa Borghese", 12.4922, 41.9142),
-        ],
-    }
+/// A spot near `place`: the `n`th vehicle parked there stands a little
+/// apart from the others (within about 300 m), so each has its own marker.
+fn near(place: &Place, n: usize) -> (f64, f64) {
+    // A deterministic spiral: the same seed gives the same map.
+    let turn = n as f64 * 2.4;
+    let radius = 0.0006 * (1.0 + (n % 5) as f64);
+    (
+        place.longitude + radius * turn.cos(),
+        place.latitude + radius * 0.75 * turn.sin(),
+    )
 }
 
 const FIRST_NAMES: &[&str] = &[
@@ -170,16 +130,17 @@ pub async fn seed(movr: &MovR, size: SeedSize) -> Result<SeedReport, ServiceErro
             .await?
             .is_empty()
         {
-            let places = landmarks(city);
+            let places = city.places();
             let mut vehicles = Vec::new();
             for n in 0..size.vehicles_per_city {
                 let (vehicle_type, brands) = BRANDS[(city_index + n) % BRANDS.len()];
-                let (label, longitude, latitude) = places[n % places.len()];
+                let place = &places[n % places.len()];
+                let (longitude, latitude) = near(place, n / places.len());
                 let form = NewVehicleForm {
                     vehicle_type: vehicle_type.as_str().to_owned(),
                     color: COLORS[(n + city_index) % COLORS.len()].to_owned(),
                     brand: brands[n % brands.len()].to_owned(),
-                    location: label.to_owned(),
+                    location: place.name.to_owned(),
                     longitude: Some(longitude),
                     latitude: Some(latitude),
                 };
@@ -191,9 +152,11 @@ pub async fn seed(movr: &MovR, size: SeedSize) -> Result<SeedReport, ServiceErro
                 let rider = Actor::from(&riders[n % riders.len()]);
                 let vehicle = &vehicles[n % vehicles.len()];
                 let ride = movr.start_ride(rider, city, vehicle.id).await?;
-                let (label, longitude, latitude) = places[(n + 1) % places.len()];
-                let end = Location::new(label, Some(geo_types::Point::new(longitude, latitude)))
-                    .map_err(|error| ServiceError::Invalid(error.into()))?;
+                let place = &places[(n + 1) % places.len()];
+                let (longitude, latitude) = near(place, n + 1);
+                let end =
+                    Location::new(place.name, Some(geo_types::Point::new(longitude, latitude)))
+                        .map_err(|error| ServiceError::Invalid(error.into()))?;
                 movr.end_ride(rider, ride.id, end).await?;
                 report.rides += 1;
             }

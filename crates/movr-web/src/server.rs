@@ -31,6 +31,7 @@ pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppSta
         templates: Templates::load()?,
         region: settings.region,
         maps_key: settings.api_key.clone(),
+        map_tiles: settings.map_tiles.clone(),
         regions: crate::views::regions(),
         limits: RateLimits::new(&settings.limits),
         trusted_proxy_hops: settings.limits.trusted_proxy_hops,

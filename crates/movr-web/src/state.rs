@@ -3,7 +3,7 @@
 use movr_core::Region;
 use movr_service::MovR;
 
-use crate::config::Secret;
+use crate::config::{MapTiles, Secret};
 use crate::health::Readiness;
 use crate::rate_limit::RateLimits;
 use crate::session_check::SessionCheck;
@@ -21,6 +21,8 @@ pub struct AppState {
     pub region: Region,
     /// Google Maps Embed API key, if maps are on.
     pub maps_key: Option<Secret<String>>,
+    /// The vehicle map's tile server.
+    pub map_tiles: MapTiles,
     /// Every region and its cities, as menus show them (built once).
     pub regions: Vec<RegionView>,
     /// This instance's abuse limits.

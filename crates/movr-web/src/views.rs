@@ -2,8 +2,10 @@
 //! formatting done once in Rust. Flat fields keep tera's variable look-ups
 //! cheap, and borrowing avoids building intermediate JSON.
 
-use movr_core::{City, Region, Ride, Vehicle, VehicleStatus};
+use movr_core::{City, Place, Region, Ride, Vehicle, VehicleStatus};
 use serde::Serialize;
+
+use crate::config::MapTiles;
 
 /// A city in menus and headings.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -68,6 +70,11 @@ pub struct VehicleCard<'a> {
     pub added: String,
     /// Whether a ride can start on it.
     pub available: bool,
+    /// Its longitude, for the map (vehicles listed before coordinates were
+    /// required may have none).
+    pub longitude: Option<f64>,
+    /// Its latitude, for the map.
+    pub latitude: Option<f64>,
     /// The Google Maps embed of its location, when maps are on.
     pub map_url: Option<String>,
 }
@@ -83,6 +90,8 @@ impl<'a> VehicleCard<'a> {
             location: vehicle.last_location.label(),
             added: vehicle.date_added.format("%Y-%m-%d").to_string(),
             available: vehicle.status == VehicleStatus::Available,
+            longitude: vehicle.last_location.point().map(|point| point.x()),
+            latitude: vehicle.last_location.point().map(|point| point.y()),
             map_url: maps_key.map(|key| map_url(key, vehicle)),
         }
     }
@@ -101,6 +110,37 @@ fn map_url(key: &str, vehicle: &Vehicle) -> String {
     let query =
         serde_urlencoded::to_string([("key", key), ("q", place.as_str())]).unwrap_or_default();
     format!("https://www.google.com/maps/embed/v1/place?{query}")
+}
+
+/// What a page's map needs: where its tiles come from, where to centre
+/// before it has markers, and the city's known places (for the location
+/// fields' suggestions and the map).
+#[derive(Debug, Serialize)]
+pub struct MapView<'a> {
+    /// The tile URL template; `None`: markers on a plain background.
+    pub tiles: Option<&'a str>,
+    /// The tiles' credit (HTML).
+    pub attribution: &'a str,
+    /// The city's centre, longitude.
+    pub longitude: f64,
+    /// The city's centre, latitude.
+    pub latitude: f64,
+    /// The places MovR knows in the city.
+    pub places: &'static [Place],
+}
+
+impl<'a> MapView<'a> {
+    /// The map of `city` with `tiles`.
+    pub fn new(tiles: &'a MapTiles, city: City) -> Self {
+        let centre = city.centre();
+        Self {
+            tiles: tiles.url.as_deref(),
+            attribution: &tiles.attribution,
+            longitude: centre.x(),
+            latitude: centre.y(),
+            places: city.places(),
+        }
+    }
 }
 
 /// A ride in the rider's history.

@@ -177,7 +177,7 @@ async fn someone_elses_things_are_forbidden() {
     api.post(
         &format!("/rides/{ride_id}/end"),
         Some(&other),
-        json!({"location": "Somewhere"}),
+        json!({"location": "Somewhere", "longitude": -71.06, "latitude": 42.36}),
     )
     .await
     .error(403, "forbidden");
@@ -283,6 +283,23 @@ async fn invalid_vehicles_and_ride_ends_name_their_fields() {
         .collect();
     assert_eq!(fields, ["type", "color", "location"]);
 
+    let mut unplaced = new_vehicle("Back Bay");
+    unplaced["longitude"] = Value::Null;
+    unplaced["latitude"] = Value::Null;
+    let error = api
+        .post("/vehicles", Some(&token), unplaced)
+        .await
+        .error(422, "invalid_input");
+    assert_eq!(
+        (&error["field"], &error["message"]),
+        (
+            &json!("location"),
+            &json!(
+                "location: give its coordinates (pick the spot on the map) or a place MovR \
+                 knows in Boston: Boston Common, Faneuil Hall, Fenway Park"
+            )
+        )
+    );
     let bike: Value = api
         .post("/vehicles", Some(&token), new_vehicle("Back Bay"))
         .await
@@ -300,6 +317,8 @@ async fn invalid_vehicles_and_ride_ends_name_their_fields() {
         json!({"location": ""}),
         json!({"location": "Pier", "longitude": 1.0}),
         json!({"location": "Pier", "longitude": 1.0, "latitude": 91.0}),
+        // Nowhere on the map: no coordinates, and not a place MovR knows.
+        json!({"location": "Pier"}),
     ] {
         let error = api
             .post(&end, Some(&token), body)

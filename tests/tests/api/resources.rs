@@ -18,6 +18,15 @@ async fn cities_and_their_regions_need_no_token() {
     }
     let dc: Value = api.get("/cities/washington%20dc", None).await.json();
     assert_eq!(dc["region"], "gcp-us-east1");
+    // The places a location may name instead of coordinates.
+    assert_eq!(
+        dc["places"],
+        json!([
+            {"name": "Union Station", "point": {"x": -77.0063, "y": 38.8973}},
+            {"name": "Dupont Circle", "point": {"x": -77.0434, "y": 38.9096}},
+            {"name": "The Wharf", "point": {"x": -77.0238, "y": 38.8786}},
+        ])
+    );
     let regions: Vec<Value> = api.get("/regions", None).await.json();
     assert_eq!(regions[2]["region"], "gcp-europe-west1");
     assert_eq!(regions[2]["cities"], json!(["amsterdam", "paris", "rome"]));
@@ -85,7 +94,7 @@ async fn rides_come_twenty_five_a_page_newest_first() {
             .await
             .json();
         let id = ride["id"].as_str().unwrap().to_owned();
-        let end = json!({"location": "Orsay"});
+        let end = json!({"location": "Musée d'Orsay", "longitude": 2.3265, "latitude": 48.8600});
         assert_eq!(
             api.post(&format!("/rides/{id}/end"), Some(&rider), end)
                 .await

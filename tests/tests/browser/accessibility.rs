@@ -120,7 +120,7 @@ async fn vehicles_and_rides(ui: &Ui, audit: &mut Audit) {
     ui.choose("Type", "Skateboard").await;
     ui.fill("Color", "green").await;
     ui.fill("Brand", "Penny").await;
-    ui.fill("Where it is", "Bryant Park").await;
+    ui.fill("Where it is", "Times Square").await;
     ui.press(None, "Add vehicle").await;
     ui.expect_page("Grace Hopper").await;
     ui.expect_flash("Your skateboard is listed in New York.")

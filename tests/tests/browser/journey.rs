@@ -73,7 +73,10 @@ async fn add_vehicle(ui: &Ui) {
     ui.choose("Type", "Bike").await;
     ui.fill("Color", "Teal").await;
     ui.fill("Brand", "Zephyr").await;
+    // Not a place MovR knows: its coordinates say where it is.
     ui.fill("Where it is", START).await;
+    ui.fill("Longitude", "-71.0773").await;
+    ui.fill("Latitude", "42.3499").await;
     ui.press(None, "Add vehicle").await;
 
     // Adding leads to one's profile, which lists the new vehicle.

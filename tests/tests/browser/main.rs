@@ -22,3 +22,4 @@ mod driver;
 mod journey;
 mod keyboard;
 mod keys;
+mod map;

@@ -1,7 +1,7 @@
 //! Rides: start, end, history.
 
 use chrono::TimeDelta;
-use movr_core::{City, RideId, VehicleId, VehicleStatus};
+use movr_core::{City, Location, RideId, VehicleId, VehicleStatus};
 use movr_service::{Conflict, Entity, RIDES_PER_PAGE, ServiceError};
 
 use crate::assert_err;
@@ -186,20 +186,28 @@ async fn ending_a_ride_parks_the_vehicle_where_it_was_left() {
         "the stored ride has its length"
     );
 
-    // The next ride starts where this one ended; ending with a label only
-    // clears the point.
+    // The next ride starts where this one ended. A ride cannot end nowhere:
+    // a label alone must name a place MovR knows, which gives the point.
     let next = ok(
         movr.start_ride(rider, City::NewYork, carl_scooter()).await,
         "start again",
     );
     assert_eq!(next.start_location, end);
+    let unplaced = Location::parse("the corner").expect("a label");
+    assert_err!(
+        movr.end_ride(rider, next.id, unplaced).await,
+        ServiceError::Invalid(errors) if errors.to_string()
+            == "location: give its coordinates (pick the spot on the map) or the name of a place MovR knows"
+    );
+    let union_square = Location::parse("union square").expect("a label");
     ok(
-        movr.end_ride(rider, next.id, location("Somewhere")).await,
+        movr.end_ride(rider, next.id, union_square).await,
         "end again",
     );
     assert_eq!(
         ok(movr.vehicle(City::NewYork, carl_scooter()).await, "vehicle").last_location,
-        location("Somewhere")
+        location_at("union square", -73.9903, 40.7359),
+        "a known place's coordinates"
     );
 }
 

@@ -94,8 +94,13 @@ pub async fn insert_users(db: &TestDb, city: City, prefix: &str, count: usize) -
     actors
 }
 
+/// Where the tests' vehicles stand and rides end unless a test says
+/// otherwise (the service needs coordinates, or a place it knows).
+pub const SOMEWHERE: (f64, f64) = (-71.06, 42.36);
+
+/// A location labelled `label` at [`SOMEWHERE`].
 pub fn location(label: &str) -> Location {
-    Location::parse(label).expect("a valid location")
+    location_at(label, SOMEWHERE.0, SOMEWHERE.1)
 }
 
 pub fn location_at(label: &str, longitude: f64, latitude: f64) -> Location {
@@ -103,15 +108,15 @@ pub fn location_at(label: &str, longitude: f64, latitude: f64) -> Location {
         .expect("a valid location")
 }
 
-/// A validated new vehicle at `label` (no coordinates).
+/// A validated new vehicle labelled `label` at [`SOMEWHERE`].
 pub fn new_vehicle(kind: &str, label: &str) -> NewVehicle {
     NewVehicleForm {
         vehicle_type: kind.to_owned(),
         color: "blue".to_owned(),
         brand: "Acme".to_owned(),
         location: label.to_owned(),
-        longitude: None,
-        latitude: None,
+        longitude: Some(SOMEWHERE.0),
+        latitude: Some(SOMEWHERE.1),
     }
     .validate()
     .expect("a valid vehicle form")
@@ -127,12 +132,12 @@ pub async fn add_vehicle(movr: &MovR, owner: Actor, label: &str) -> Vehicle {
 /// Asserts that `$result` is an `Err` matching `$pattern`.
 #[macro_export]
 macro_rules! assert_err {
-    ($result:expr, $pattern:pat $(,)?) => {{
+    ($result:expr, $pattern:pat $(if $guard:expr)? $(,)?) => {{
         let result = $result;
         assert!(
-            matches!(result, Err($pattern)),
+            matches!(&result, Err($pattern) $(if $guard)?),
             "expected Err({}), got {:?}",
-            stringify!($pattern),
+            stringify!($pattern $(if $guard)?),
             result
         );
     }};

@@ -9,6 +9,44 @@ use crate::assert_err;
 use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_vehicle_needs_coordinates_or_a_place_known_in_the_owners_city() {
+    let (_db, movr) = setup().await;
+    let owner = actor(&movr, City::Boston, "owner").await;
+    let at = |label: &str| NewVehicleForm {
+        vehicle_type: "bike".to_owned(),
+        color: "red".to_owned(),
+        brand: "Trek".to_owned(),
+        location: label.to_owned(),
+        longitude: None,
+        latitude: None,
+    };
+    let named = ok(
+        movr.add_vehicle(owner, at(" fenway PARK ").validate().expect("valid"))
+            .await,
+        "add at a known place",
+    );
+    assert_eq!(
+        named.last_location,
+        location_at("fenway PARK", -71.0972, 42.3467)
+    );
+    let named = named.clone();
+    // Unknown here (Times Square is New York's), and not a place at all.
+    for label in ["Times Square", "my garage"] {
+        assert_err!(
+            movr.add_vehicle(owner, at(label).validate().expect("valid")).await,
+            ServiceError::Invalid(errors) if errors.to_string()
+                == "location: give its coordinates (pick the spot on the map) or a place MovR \
+                    knows in Boston: Boston Common, Faneuil Hall, Fenway Park"
+        );
+    }
+    assert_eq!(
+        ok(movr.owned_vehicles(owner).await, "owned"),
+        vec![named],
+        "only the placed vehicle was listed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_added_vehicle_is_listed_available_in_the_owners_city() {
     let (db, movr) = setup().await;
     let owner = actor(&movr, City::Boston, "owner").await;

@@ -5,9 +5,10 @@ use movr_tests::TestServer;
 
 use crate::support::*;
 
+/// The pages' policy with the default map tiles (OpenStreetMap's).
 const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; \
-     frame-ancestors 'none'; base-uri 'none'";
+     font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'; img-src 'self' data: https://tile.openstreetmap.org";
 
 #[track_caller]
 fn assert_hardened(reply: &Reply, what: &str) {

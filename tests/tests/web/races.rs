@@ -68,7 +68,14 @@ async fn two_riders_racing_for_a_vehicle_one_wins() {
             *winner_id
         );
         winner
-            .submit(&format!("/rides/end/{ride}"), &[("location", "Home")])
+            .submit(
+                &format!("/rides/end/{ride}"),
+                &[
+                    ("location", "Home"),
+                    ("longitude", "-74.03"),
+                    ("latitude", "40.74"),
+                ],
+            )
             .await
             .assert_redirect("/rides");
     }
@@ -136,7 +143,11 @@ async fn one_rider_double_clicking_two_vehicles_gets_one_ride() {
         ann.submit_with(
             &format!("/rides/end/{ride}"),
             &token,
-            &[("location", "Home")],
+            &[
+                ("location", "Home"),
+                ("longitude", "-74.03"),
+                ("latitude", "40.74"),
+            ],
         )
         .await
         .assert_redirect("/rides");

@@ -217,8 +217,8 @@ async fn listing_vehicles_per_client_is_limited_on_pages_and_api_together() {
                 ("color", "red"),
                 ("brand", "Acme"),
                 ("location", "Bryant Park"),
-                ("longitude", ""),
-                ("latitude", ""),
+                ("longitude", "-73.9832"),
+                ("latitude", "40.7536"),
             ],
         )
         .await;

@@ -262,14 +262,25 @@ async fn ending_someone_elses_ride_is_forbidden() {
     let (browser, _) = rider(&server, "ada", "new york").await;
     let before = snapshot(&server).await;
     browser
-        .submit(&format!("/rides/end/{ride}"), &[("location", "Hoboken")])
+        .submit(
+            &format!("/rides/end/{ride}"),
+            &[
+                ("location", "Hoboken"),
+                ("longitude", "-74.03"),
+                ("latitude", "40.74"),
+            ],
+        )
         .await
         .assert_error(403, "You can only end your own rides.");
     // Carl's finished ride too.
     browser
         .submit(
             &format!("/rides/end/{CARL_RIDE_ID}"),
-            &[("location", "Hoboken")],
+            &[
+                ("location", "Hoboken"),
+                ("longitude", "-74.03"),
+                ("latitude", "40.74"),
+            ],
         )
         .await
         .assert_status(403);
@@ -294,7 +305,14 @@ async fn ending_a_ride_twice_says_so() {
         .assert_redirect("/rides");
     let before = snapshot(&server).await;
     let reply = browser
-        .submit(&format!("/rides/end/{ride}"), &[("location", "Hoboken")])
+        .submit(
+            &format!("/rides/end/{ride}"),
+            &[
+                ("location", "Hoboken"),
+                ("longitude", "-74.03"),
+                ("latitude", "40.74"),
+            ],
+        )
         .await;
     reply.assert_redirect("/rides");
     browser
@@ -312,13 +330,24 @@ async fn ending_unknown_or_malformed_rides_is_not_found() {
     browser
         .submit(
             "/rides/end/00000000-0000-0000-0000-000000000000",
-            &[("location", "Hoboken")],
+            &[
+                ("location", "Hoboken"),
+                ("longitude", "-74.03"),
+                ("latitude", "40.74"),
+            ],
         )
         .await
         .assert_error(404, "That ride does not exist.");
     for bad in ["not-a-uuid", "7", "..%2F..%2Fetc"] {
         browser
-            .submit(&format!("/rides/end/{bad}"), &[("location", "Hoboken")])
+            .submit(
+                &format!("/rides/end/{bad}"),
+                &[
+                    ("location", "Hoboken"),
+                    ("longitude", "-74.03"),
+                    ("latitude", "40.74"),
+                ],
+            )
             .await
             .assert_error(404, "That ride does not exist.");
     }
@@ -331,7 +360,14 @@ async fn ride_history_is_newest_first() {
     let (browser, _) = rider(&server, "ada", "new york").await;
     let first = browser.start_ride(&server, CARL_SCOOTER_ID).await;
     browser
-        .submit(&format!("/rides/end/{first}"), &[("location", "Stop One")])
+        .submit(
+            &format!("/rides/end/{first}"),
+            &[
+                ("location", "Stop One"),
+                ("longitude", "-74.03"),
+                ("latitude", "40.74"),
+            ],
+        )
         .await
         .assert_redirect("/rides");
     let second = browser.start_ride(&server, CARL_SCOOTER_ID).await;

@@ -49,7 +49,14 @@ async fn protected_forms_redirect_to_login_and_change_nothing() {
         ),
         (format!("/vehicles/remove/{vehicle}"), vec![]),
         (format!("/rides/start/{vehicle}"), vec![]),
-        (format!("/rides/end/{ride}"), vec![("location", "Hoboken")]),
+        (
+            format!("/rides/end/{ride}"),
+            vec![
+                ("location", "Hoboken"),
+                ("longitude", "-74.03"),
+                ("latitude", "40.74"),
+            ],
+        ),
         (format!("/users/remove/{riding_id}"), vec![]),
         (format!("/users/remove/{CARL_ID}"), vec![]),
     ];
@@ -100,12 +107,18 @@ async fn forms(server: &TestServer) -> Forms {
                 ("color", "red".into()),
                 ("brand", "Acme".into()),
                 ("location", "Nowhere".into()),
+                ("longitude", "-74.03".into()),
+                ("latitude", "40.74".into()),
             ],
         ),
         (format!("/vehicles/remove/{vehicle}"), vec![]),
         (
             format!("/rides/end/{ride}"),
-            vec![("location", "Hoboken".into())],
+            vec![
+                ("location", "Hoboken".into()),
+                ("longitude", "-74.03".into()),
+                ("latitude", "40.74".into()),
+            ],
         ),
         (format!("/rides/start/{to_ride}"), vec![]),
         (format!("/users/remove/{ada_id}"), vec![]),
@@ -439,7 +452,11 @@ async fn unicode_is_kept_and_bad_characters_refused() {
     browser
         .submit(
             &format!("/rides/end/{ride}"),
-            &[("location", "Straße 5 🏁")],
+            &[
+                ("location", "Straße 5 🏁"),
+                ("longitude", "-74.03"),
+                ("latitude", "40.74"),
+            ],
         )
         .await
         .assert_redirect("/rides");
@@ -677,6 +694,8 @@ async fn hostile_text_is_escaped_everywhere_it_is_shown() {
                 ("color", "red"),
                 ("brand", "Acme"),
                 ("location", HOSTILE),
+                ("longitude", "-74.03"),
+                ("latitude", "40.74"),
             ],
         )
         .await;
@@ -695,7 +714,14 @@ async fn hostile_text_is_escaped_everywhere_it_is_shown() {
     assert_escaped(&rides, "rides and start flash");
     let ride = open_ride_of_vehicle(&server, &vehicle).await.expect("ride");
     let ended = browser
-        .submit(&format!("/rides/end/{ride}"), &[("location", HOSTILE)])
+        .submit(
+            &format!("/rides/end/{ride}"),
+            &[
+                ("location", HOSTILE),
+                ("longitude", "-74.03"),
+                ("latitude", "40.74"),
+            ],
+        )
         .await;
     let ended = browser.follow(ended).await;
     ended.assert_flash(&format!("Ride ended at {HOSTILE}"));

@@ -440,7 +440,7 @@ impl Browser {
         self.submit("/logout", &[]).await
     }
 
-    /// Adds a vehicle at `location` (a unique label) and returns its id.
+    /// Adds a vehicle labelled `location` (unique) and returns its id.
     pub async fn add_vehicle(&self, server: &TestServer, kind: &str, location: &str) -> String {
         self.submit(
             "/vehicles/add",
@@ -449,8 +449,8 @@ impl Browser {
                 ("color", "blue"),
                 ("brand", "Acme"),
                 ("location", location),
-                ("longitude", ""),
-                ("latitude", ""),
+                ("longitude", "-74.03"),
+                ("latitude", "40.74"),
             ],
         )
         .await

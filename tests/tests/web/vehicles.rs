@@ -132,7 +132,7 @@ async fn adding_a_vehicle_lists_it_in_the_home_city() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn blank_coordinates_are_fine() {
+async fn blank_coordinates_are_fine_at_a_place_movr_knows() {
     let server = TestServer::start().await;
     let (browser, id) = rider(&server, "ada", "new york").await;
     let reply = browser
@@ -142,7 +142,7 @@ async fn blank_coordinates_are_fine() {
                 ("type", "scooter"),
                 ("color", "black"),
                 ("brand", "Xiaomi"),
-                ("location", "Bryant Park"),
+                ("location", "Times Square"),
                 ("longitude", " "),
                 ("latitude", ""),
             ],
@@ -153,12 +153,13 @@ async fn blank_coordinates_are_fine() {
         one(
             &server,
             &format!(
-                "SELECT concat_ws(',', last_location, last_longitude IS NULL, \
-                 last_latitude IS NULL) AS v FROM vehicles WHERE owner_id = '{id}'"
+                "SELECT concat_ws(',', last_location, last_longitude, last_latitude) AS v \
+                 FROM vehicles WHERE owner_id = '{id}'"
             )
         )
         .await,
-        "Bryant Park,t,t"
+        "Times Square,-73.9855,40.758",
+        "the place's coordinates"
     );
     // Coordinates may also be left out of the form altogether.
     browser

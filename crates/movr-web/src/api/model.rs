@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use movr_core::{City, Location, Region, Ride, User, Vehicle, VehicleStatus, VehicleType};
+use movr_core::{City, Location, Place, Region, Ride, User, Vehicle, VehicleStatus, VehicleType};
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseError, ParseFromJSON, ParseResult, ToJSON, Type};
 use poem_openapi::{Enum, Object};
@@ -408,6 +408,9 @@ pub struct CityInfo {
     pub name: String,
     /// The region serving it.
     pub region: RegionJson,
+    /// The places MovR knows there: a vehicle's or a ride's `location` may
+    /// name one instead of giving coordinates.
+    pub places: Vec<PlaceJson>,
 }
 
 impl From<City> for CityInfo {
@@ -416,6 +419,29 @@ impl From<City> for CityInfo {
             city: city.into(),
             name: city.display_name().to_owned(),
             region: city.region().into(),
+            places: city.places().iter().map(PlaceJson::from).collect(),
+        }
+    }
+}
+
+/// A place MovR knows, with its coordinates.
+#[derive(Debug, Clone, PartialEq, Object)]
+#[oai(rename = "KnownPlace")]
+pub struct PlaceJson {
+    /// Its name, unique across cities (matched ignoring case).
+    pub name: String,
+    /// Where it is.
+    pub point: PointJson,
+}
+
+impl From<&Place> for PlaceJson {
+    fn from(place: &Place) -> Self {
+        Self {
+            name: place.name.to_owned(),
+            point: PointJson {
+                x: place.longitude,
+                y: place.latitude,
+            },
         }
     }
 }

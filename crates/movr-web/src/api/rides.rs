@@ -32,7 +32,9 @@ pub struct NewRideJson {
 #[derive(Debug, Object)]
 #[oai(rename = "RideEnd", example)]
 pub struct RideEndJson {
-    /// The place (1–200 characters).
+    /// The place (1–200 characters). Without coordinates it must name a
+    /// place MovR knows (e.g. `Boston Common`; `GET /cities/{city}` lists
+    /// them), whose coordinates are used; otherwise `422`.
     pub location: Text,
     /// Its longitude; give it with `latitude` or not at all.
     pub longitude: Option<f64>,

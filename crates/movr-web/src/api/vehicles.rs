@@ -32,7 +32,9 @@ pub struct NewVehicleJson {
     pub color: Text,
     /// Its brand (1–50 characters).
     pub brand: Text,
-    /// Where it is parked (1–200 characters).
+    /// Where it is parked (1–200 characters). Without coordinates it must
+    /// name a place MovR knows in the owner's city (`GET /cities/{city}`
+    /// lists them), whose coordinates are used; otherwise `422`.
     pub location: Text,
     /// Longitude of where it is parked; give it with `latitude` or not at all.
     pub longitude: Option<f64>,

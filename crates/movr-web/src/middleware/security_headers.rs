@@ -5,8 +5,9 @@
 //!
 //! Pages load scripts, styles and images only from the app itself (the
 //! templates have no inline script or style), so their policy allows no
-//! inline code. The Google Maps embed is allowed as a frame only when an
-//! `API_KEY` is set. Swagger UI (`/api/docs`) is one self-contained page
+//! inline code. The vehicle map's tiles are the one outside image source
+//! (`MAP_TILES_URL`'s origin), and the Google Maps embed is allowed as a
+//! frame only when an `API_KEY` is set. Swagger UI (`/api/docs`) is one self-contained page
 //! with inline script and style (poem-openapi builds it so, for offline
 //! use): it gets a policy of its own that allows those and nothing else
 //! from outside.
@@ -21,10 +22,11 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 /// Where the API's docs page is served (its own policy).
 const DOCS_PATH: &str = "/api/docs";
 
-/// The pages' policy, before the optional maps frame.
+/// The pages' policy up to their images' sources (`'self' data:`, and the
+/// map's tile server when there is one).
 const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; \
-     frame-ancestors 'none'; base-uri 'none'";
+     font-src 'self'; connect-src 'self'; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'none'; img-src 'self' data:";
 /// Allows the Google Maps Embed API's frames (only with `API_KEY`).
 const MAPS_FRAMES: &str = "; frame-src https://www.google.com";
 /// Swagger UI: its inline code, the spec from this origin, nothing else.
@@ -43,14 +45,14 @@ pub struct SecurityHeaders {
 }
 
 impl SecurityHeaders {
-    /// `maps` allows the Google Maps embed's frames; `hsts` sends
-    /// `Strict-Transport-Security` (off in debug mode, served over plain HTTP).
-    pub fn new(maps: bool, hsts: bool) -> Self {
-        let policy = if maps {
-            format!("{PAGE_POLICY}{MAPS_FRAMES}")
-        } else {
-            PAGE_POLICY.to_owned()
-        };
+    /// `maps` allows the Google Maps embed's frames; `tiles` (a source
+    /// such as `https://tile.openstreetmap.org`) the vehicle map's tile
+    /// images; `hsts` sends `Strict-Transport-Security` (off in debug mode,
+    /// served over plain HTTP).
+    pub fn new(maps: bool, tiles: Option<&str>, hsts: bool) -> Self {
+        let tiles = tiles.map(|source| format!(" {source}")).unwrap_or_default();
+        let frames = if maps { MAPS_FRAMES } else { "" };
+        let policy = format!("{PAGE_POLICY}{tiles}{frames}");
         Self {
             page_policy: HeaderValue::from_str(&policy).expect("a constant, valid header value"),
             hsts,
@@ -129,9 +131,22 @@ mod tests {
     }
 
     #[test]
+    fn the_page_policy_allows_the_tile_server_images_and_nothing_else_of_it() {
+        let policy = |tiles| {
+            let value = SecurityHeaders::new(false, tiles, true).page_policy;
+            value.to_str().map(str::to_owned).expect("ASCII")
+        };
+        assert!(policy(None).ends_with("; img-src 'self' data:"));
+        assert!(
+            policy(Some("https://tile.openstreetmap.org"))
+                .ends_with("; img-src 'self' data: https://tile.openstreetmap.org")
+        );
+    }
+
+    #[test]
     fn the_page_policy_allows_the_maps_frame_only_with_a_key() {
         let policy = |maps| {
-            let value = SecurityHeaders::new(maps, true).page_policy;
+            let value = SecurityHeaders::new(maps, None, true).page_policy;
             value.to_str().map(str::to_owned).expect("ASCII")
         };
         let (without, with) = (policy(false), policy(true));

@@ -12,7 +12,7 @@ use crate::error::PageError;
 use crate::forms::{Button, ProtectedForm};
 use crate::page::Page;
 use crate::session::FlashLevel;
-use crate::views::{RideItem, ride_length};
+use crate::views::{MapView, RideItem, ride_length};
 
 /// The history page's query: `?before=<ride id>` shows older rides.
 #[derive(Debug, Default, Deserialize)]
@@ -36,9 +36,17 @@ pub async fn list(page: Page, Query(query): Query<HistoryQuery>) -> poem::Result
     }
     .map_err(PageError::from)?;
     let older = next_before(&rides, RIDES_PER_PAGE, |ride| ride.id);
+    let open_in = rides
+        .iter()
+        .find(|ride| ride.is_active())
+        .map(|ride| ride.city);
     let rides: Vec<RideItem> = rides.iter().map(RideItem::from).collect();
     let mut context = Context::new();
     context.insert("rides", &rides);
+    if let Some(city) = open_in {
+        // The end form's map and place suggestions.
+        context.insert("map", &MapView::new(&page.state.map_tiles, city));
+    }
     context.insert("older", &older);
     context.insert("paged", &before.is_some());
     Ok(page.render("rides.html", "rides", context)?.into_response())
@@ -138,6 +146,14 @@ pub async fn end(
         }
         Err(ServiceError::Conflict(Conflict::RideAlreadyEnded)) => {
             page.flash(FlashLevel::Info, "That ride has already ended.");
+        }
+        // Nowhere on the map: neither coordinates nor a place MovR knows.
+        Err(ServiceError::Invalid(errors)) => {
+            let reasons: Vec<_> = errors.errors().iter().map(|e| e.reason.as_str()).collect();
+            page.flash(
+                FlashLevel::Error,
+                format!("The ride was not ended: {}.", reasons.join("; ")),
+            );
         }
         Err(error) => return Err(PageError::from(error).into()),
     }

@@ -16,7 +16,7 @@ use crate::forms::{Button, ProtectedForm};
 use crate::middleware::ClientAddr;
 use crate::page::Page;
 use crate::session::FlashLevel;
-use crate::views::{CityView, VehicleCard};
+use crate::views::{CityView, MapView, VehicleCard};
 
 /// The listing's query: `?before=<vehicle id>` shows older vehicles.
 #[derive(Debug, Default, Deserialize)]
@@ -52,6 +52,7 @@ pub async fn list(page: Page, Query(query): Query<ListingQuery>) -> poem::Result
     let mut context = Context::new();
     context.insert("vehicles", &vehicles);
     context.insert("city", &CityView::from(page.city));
+    context.insert("map", &MapView::new(&page.state.map_tiles, page.city));
     context.insert("older", &older);
     context.insert("paged", &before.is_some());
     Ok(page
@@ -99,6 +100,7 @@ fn add_form(
         context.insert("alert", &alert);
     }
     context.insert("home_city", &CityView::from(home));
+    context.insert("map", &MapView::new(&page.state.map_tiles, home));
     context.insert(
         "types",
         &VehicleType::ALL
@@ -143,17 +145,18 @@ pub async fn add(
     ProtectedForm(input): ProtectedForm<AddVehicleInput>,
 ) -> poem::Result<Response> {
     let me = page.require_user().await?;
+    let invalid = |errors: ValidationErrors| -> poem::Result<Response> {
+        let errors = errors
+            .errors()
+            .iter()
+            .map(|e| (e.field.clone(), e.reason.clone()))
+            .collect();
+        let form = add_form(&page, me.city, &input, &errors, None)?;
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, form).into_response())
+    };
     let vehicle = match validate(&input) {
         Ok(vehicle) => vehicle,
-        Err(errors) => {
-            let errors = errors
-                .errors()
-                .iter()
-                .map(|e| (e.field.clone(), e.reason.clone()))
-                .collect();
-            let form = add_form(&page, me.city, &input, &errors, None)?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, form).into_response());
-        }
+        Err(errors) => return invalid(errors),
     };
     if let Err(refused) = page.state.limits.add_vehicle(client) {
         let form = add_form(
@@ -172,6 +175,8 @@ pub async fn add(
             let form = add_form(&page, me.city, &input, &BTreeMap::new(), Some(alert))?;
             return Ok((StatusCode::CONFLICT, form).into_response());
         }
+        // Nowhere on the map: neither coordinates nor a place MovR knows.
+        Err(ServiceError::Invalid(errors)) => return invalid(errors),
         Err(error) => return Err(PageError::from(error).into()),
     };
     page.flash(
