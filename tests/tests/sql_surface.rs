@@ -85,6 +85,9 @@ async fn exercise(movr: &MovR) {
     .expect("valid vehicle");
     let vehicle = movr.add_vehicle(ann, vehicle).await.expect("add vehicle");
     movr.list_vehicles(City::NewYork).await.expect("vehicles");
+    movr.watched_vehicles(City::NewYork)
+        .await
+        .expect("watched vehicles");
     movr.vehicles_before(City::NewYork, vehicle.id)
         .await
         .expect("older vehicles");

@@ -51,4 +51,4 @@ pub use migrations::{MIGRATIONS, MigrationReport, migrate, run_migrations};
 pub use pool::{Pool, PoolConfig};
 pub use regions::SurvivalGoal;
 pub use retry::RetryPolicy;
-pub use statement_log::StatementLog;
+pub use statement_log::{Statement, StatementLog};

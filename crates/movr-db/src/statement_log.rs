@@ -12,7 +12,17 @@ pub const HEALTH_CHECK_SQL: &str = "SELECT 1";
 /// connections it is installed on. Clones share one log.
 #[derive(Debug, Clone, Default)]
 pub struct StatementLog {
-    statements: Arc<Mutex<Vec<String>>>,
+    statements: Arc<Mutex<Vec<Statement>>>,
+}
+
+/// One statement recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// Its SQL.
+    pub sql: String,
+    /// The values bound to it, as diesel shows them (`["boston", 200]`);
+    /// empty when none.
+    pub binds: String,
 }
 
 impl StatementLog {
@@ -32,6 +42,15 @@ impl StatementLog {
 
     /// Removes and returns everything recorded so far, health checks included.
     pub fn take_all(&self) -> Vec<String> {
+        self.take_with_binds()
+            .into_iter()
+            .map(|statement| statement.sql)
+            .collect()
+    }
+
+    /// Removes and returns everything recorded so far with the values bound
+    /// to each statement (e.g. to tell which city a statement read).
+    pub fn take_with_binds(&self) -> Vec<Statement> {
         let mut statements = self
             .statements
             .lock()
@@ -39,21 +58,24 @@ impl StatementLog {
         std::mem::take(&mut *statements)
     }
 
-    fn push(&self, sql: String) {
+    fn push(&self, statement: Statement) {
         self.statements
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(sql);
+            .push(statement);
     }
 }
 
 impl Instrumentation for StatementLog {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         if let InstrumentationEvent::StartQuery { query, .. } = event {
-            // diesel appends ` -- binds: [...]` to the SQL; keep the SQL only.
+            // diesel appends ` -- binds: [...]` to the SQL.
             let text = query.to_string();
-            let sql = text.split(" -- binds: ").next().unwrap_or(&text);
-            self.push(sql.trim().to_owned());
+            let (sql, binds) = text.split_once(" -- binds: ").unwrap_or((&text, ""));
+            self.push(Statement {
+                sql: sql.trim().to_owned(),
+                binds: binds.trim().to_owned(),
+            });
         }
     }
 }

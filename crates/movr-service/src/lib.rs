@@ -26,5 +26,7 @@ mod vehicles;
 
 pub use actor::Actor;
 pub use error::{Conflict, Entity, ServiceError};
-pub use movr::{Caps, MovR, RIDES_PER_PAGE, USERS_PER_PAGE, VEHICLES_PER_PAGE, next_before};
+pub use movr::{
+    Caps, MovR, RIDES_PER_PAGE, USERS_PER_PAGE, VEHICLES_PER_PAGE, WATCHED_VEHICLES, next_before,
+};
 pub use tokens::{ApiToken, TOKEN_LIFETIME};

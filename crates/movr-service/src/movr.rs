@@ -13,6 +13,10 @@ pub const VEHICLES_PER_PAGE: i64 = 50;
 pub const RIDES_PER_PAGE: i64 = 25;
 /// Users per page of a city's riders, by username.
 pub const USERS_PER_PAGE: i64 = 50;
+/// The most vehicles [`MovR::watched_vehicles`] returns: a city's newest,
+/// in listing order. Four pages of the listing, so the first pages a
+/// rider looks at are always watched; an older vehicle is not.
+pub const WATCHED_VEHICLES: i64 = 200;
 
 /// The cursor for the page after `page` of a listing served `per_page` at
 /// a time (e.g. [`VEHICLES_PER_PAGE`] for [`MovR::vehicles_before`],

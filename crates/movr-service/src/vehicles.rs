@@ -2,13 +2,13 @@
 
 use movr_core::{City, NewVehicle, ValidationErrors, Vehicle, VehicleId, VehicleStatus};
 use movr_db::users;
-use movr_db::vehicles::{self, NewVehicleRow, VehicleRow};
+use movr_db::vehicles::{self, Freshness, NewVehicleRow, VehicleRow};
 use scoped_futures::ScopedFutureExt;
 use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::error::{Conflict, Entity, ServiceError};
-use crate::movr::{MovR, VEHICLES_PER_PAGE};
+use crate::movr::{MovR, VEHICLES_PER_PAGE, WATCHED_VEHICLES};
 
 fn to_vehicles(rows: Vec<VehicleRow>) -> Result<Vec<Vehicle>, ServiceError> {
     rows.into_iter()
@@ -34,6 +34,23 @@ impl MovR {
         vehicle: VehicleId,
     ) -> Result<Vec<Vehicle>, ServiceError> {
         self.vehicle_page(city, Some(vehicle)).await
+    }
+
+    /// The newest vehicles of `city` that are not removed, at most
+    /// [`WATCHED_VEHICLES`], in listing order (newest first), as of now:
+    /// what a live view of the city watches for changes. One statement,
+    /// the listing's own, never a follower read (a live view wants the
+    /// latest state).
+    #[tracing::instrument(skip(self))]
+    pub async fn watched_vehicles(&self, city: City) -> Result<Vec<Vehicle>, ServiceError> {
+        let rows = self
+            .db
+            .run("watched_vehicles", |conn| {
+                vehicles::list_in_city(conn, city, None, WATCHED_VEHICLES, Freshness::Latest)
+                    .scope_boxed()
+            })
+            .await?;
+        to_vehicles(rows)
     }
 
     async fn vehicle_page(
