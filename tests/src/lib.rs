@@ -10,6 +10,7 @@
 
 mod gate;
 mod server;
+mod sse;
 
 use std::sync::OnceLock;
 
@@ -21,6 +22,7 @@ use uuid::Uuid;
 
 pub use gate::Gate;
 pub use server::{TEST_SECRET_KEY, TestServer, loopback_acceptor};
+pub use sse::{Block, EVENT_DEADLINE, Ending, EventReader};
 
 /// Names an existing PostgreSQL server (a `postgres://` URL to any database
 /// on it, as a superuser) to use instead of a private cluster.

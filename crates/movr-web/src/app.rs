@@ -11,7 +11,7 @@ use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, p
 use crate::error::PageError;
 use crate::middleware::{BodyTimeout, ClientAddrs, HttpsRedirect, SecurityHeaders};
 use crate::page::{LoginRequired, PageParts};
-use crate::pages::{account, home, rides, users, vehicles};
+use crate::pages::{account, home, live, rides, users, vehicles};
 use crate::request_log::{RequestId, RequestLog};
 use crate::state::AppState;
 use crate::{api, assets, health, metrics};
@@ -52,6 +52,7 @@ pub fn app(
         .at("/users/remove/:id", post(users::remove))
         .at("/vehicles", get(vehicles::list))
         .at("/vehicles/add", get(vehicles::add_page).post(vehicles::add))
+        .at("/vehicles/events", get(live::events))
         .at("/vehicles/remove/:id", post(vehicles::remove))
         .at("/rides", get(rides::list))
         .at("/rides/start/:vehicle", post(rides::start))

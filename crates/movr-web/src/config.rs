@@ -16,6 +16,7 @@
 //! | `METRICS_ADDR` | `127.0.0.1:9090` | where `/metrics` is served, apart from the app (`off`: nowhere) |
 //! | `SESSION_CHECK_INTERVAL` | `1s` | how long an instance trusts a login it found live before checking it again |
 //! | `READY_CHECK_INTERVAL` | `1s` | how long `/readyz` reuses its last database check |
+//! | `LIVE_POLL_INTERVAL` | `1s` | how often a watched city's vehicles are read for the live streams (one statement per watched city and interval) |
 //!
 //! and the abuse limits and per-account caps of [`Limits`] (module `limits`),
 //! and the vehicle map's tiles, [`MapTiles`] (module `map`).
@@ -97,6 +98,8 @@ pub struct Settings {
     pub ready_check_interval: Duration,
     /// How long an instance trusts a login it found live.
     pub session_check_interval: Duration,
+    /// How often a watched city's vehicles are read for the live streams.
+    pub live_poll_interval: Duration,
 }
 
 /// A setting that is missing or invalid.
@@ -238,6 +241,7 @@ impl Settings {
             db_down_timeout: time("DB_DOWN_TIMEOUT", ms(500), ms(100)..=secs(30))?,
             session_check_interval: time("SESSION_CHECK_INTERVAL", secs(1), secs(0)..=secs(60))?,
             ready_check_interval: time("READY_CHECK_INTERVAL", secs(1), secs(0)..=secs(60))?,
+            live_poll_interval: time("LIVE_POLL_INTERVAL", secs(1), ms(100)..=secs(60))?,
         })
     }
 }
@@ -405,6 +409,7 @@ mod tests {
         let default = settings(&base).expect("valid");
         assert_eq!(default.metrics_addr, Some(([127, 0, 0, 1], 9090).into()));
         assert_eq!(default.ready_check_interval, Duration::from_secs(1));
+        assert_eq!(default.live_poll_interval, Duration::from_secs(1));
         let mut vars = base.to_vec();
         vars.push(("METRICS_ADDR", "off"));
         assert_eq!(settings(&vars).expect("valid").metrics_addr, None);
@@ -438,6 +443,8 @@ mod tests {
         assert_eq!(with(("METRICS_ADDR", "9090")), "METRICS_ADDR");
         assert_eq!(with(("READY_CHECK_INTERVAL", "5m")), "READY_CHECK_INTERVAL");
         assert_eq!(with(("DB_DOWN_TIMEOUT", "0s")), "DB_DOWN_TIMEOUT");
+        assert_eq!(with(("LIVE_POLL_INTERVAL", "10ms")), "LIVE_POLL_INTERVAL");
+        assert_eq!(with(("LIVE_POLL_INTERVAL", "2m")), "LIVE_POLL_INTERVAL");
         assert_eq!(
             with(("SESSION_CHECK_INTERVAL", "2m")),
             "SESSION_CHECK_INTERVAL"

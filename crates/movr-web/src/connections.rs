@@ -10,11 +10,20 @@
 //! or when the first byte of its next request arrives, and ends at the
 //! blank line that closes the head. hyper itself has such a timeout, but
 //! only with a timer installed, which poem does not do.
+//!
+//! It also tells a never-ending response (a live event stream) that its
+//! client has gone ([`OpenConnections::departure`]): hyper sees the
+//! client's end of the connection, but poem then awaits the finished
+//! connection again, and it ends only when the response next writes, so a
+//! quiet stream would hold its place (and its city's watcher) until then.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -24,6 +33,7 @@ use poem::web::{LocalAddr, RemoteAddr};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, Sleep};
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 /// What a connection over the cap is told before it is closed.
 const OVER_CAPACITY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
@@ -42,16 +52,86 @@ pub struct GuardedAcceptor<A> {
     inner: A,
     permits: Arc<Semaphore>,
     head_timeout: Duration,
+    open: Arc<OpenConnections>,
 }
 
 impl<A> GuardedAcceptor<A> {
     /// At most `max_connections` open at once; each request's head must
-    /// arrive within `head_timeout`.
-    pub fn new(inner: A, max_connections: usize, head_timeout: Duration) -> Self {
+    /// arrive within `head_timeout`; the connections are listed in `open`.
+    pub fn new(
+        inner: A,
+        max_connections: usize,
+        head_timeout: Duration,
+        open: Arc<OpenConnections>,
+    ) -> Self {
         Self {
             inner,
             permits: Arc::new(Semaphore::new(max_connections)),
             head_timeout,
+            open,
+        }
+    }
+}
+
+/// The open connections by their peer's address, each with a signal that
+/// its client has closed it.
+#[derive(Debug, Default)]
+pub struct OpenConnections {
+    by_peer: Mutex<HashMap<SocketAddr, (u64, CancellationToken)>>,
+    next_id: AtomicU64,
+}
+
+impl OpenConnections {
+    /// Resolves when the client at `peer` has closed its connection (at
+    /// once when no such connection is open).
+    pub fn departure(&self, peer: Option<&SocketAddr>) -> WaitForCancellationFutureOwned {
+        let token = peer
+            .and_then(|peer| self.lock().get(peer).map(|(_, token)| token.clone()))
+            .unwrap_or_else(|| {
+                let gone = CancellationToken::new();
+                gone.cancel();
+                gone
+            });
+        token.cancelled_owned()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, (u64, CancellationToken)>> {
+        self.by_peer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Lists a new connection from `peer`.
+    fn opened(self: &Arc<Self>, peer: SocketAddr) -> Listed {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let token = CancellationToken::new();
+        self.lock().insert(peer, (id, token.clone()));
+        Listed {
+            open: self.clone(),
+            peer,
+            id,
+            token,
+        }
+    }
+}
+
+/// A connection's place in [`OpenConnections`], until it is dropped.
+#[derive(Debug)]
+struct Listed {
+    open: Arc<OpenConnections>,
+    peer: SocketAddr,
+    id: u64,
+    token: CancellationToken,
+}
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        self.token.cancel();
+        let mut by_peer = self.open.lock();
+        // A new connection from the same address may have taken the place.
+        if by_peer
+            .get(&self.peer)
+            .is_some_and(|(id, _)| *id == self.id)
+        {
+            by_peer.remove(&self.peer);
         }
     }
 }
@@ -72,7 +152,8 @@ where
             let (io, local, remote, scheme) = self.inner.accept().await?;
             match self.permits.clone().try_acquire_owned() {
                 Ok(permit) => {
-                    let io = GuardedIo::new(io, permit, self.head_timeout);
+                    let listed = remote.as_socket_addr().map(|peer| self.open.opened(*peer));
+                    let io = GuardedIo::new(io, permit, self.head_timeout, listed);
                     return Ok((io, local, remote, scheme));
                 }
                 Err(_) => {
@@ -114,16 +195,31 @@ pub struct GuardedIo<Io> {
     head_timeout: Duration,
     phase: Phase,
     deadline: Pin<Box<Sleep>>,
+    listed: Option<Listed>,
 }
 
 impl<Io> GuardedIo<Io> {
-    fn new(inner: Io, permit: OwnedSemaphorePermit, head_timeout: Duration) -> Self {
+    fn new(
+        inner: Io,
+        permit: OwnedSemaphorePermit,
+        head_timeout: Duration,
+        listed: Option<Listed>,
+    ) -> Self {
         Self {
             inner,
             _permit: permit,
             head_timeout,
             phase: Phase::Head { matched: 0 },
             deadline: Box::pin(tokio::time::sleep(head_timeout)),
+            listed,
+        }
+    }
+
+    /// The client closed its end (or it broke): what it still waits for
+    /// cannot reach it.
+    fn client_left(&self) {
+        if let Some(listed) = &self.listed {
+            listed.token.cancel();
         }
     }
 
@@ -173,13 +269,20 @@ impl<Io: AsyncRead + Unpin> AsyncRead for GuardedIo<Io> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
-        let before = buf.filled().len();
+        let (before, room) = (buf.filled().len(), buf.remaining() > 0);
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
-                this.saw(&buf.filled()[before..]);
+                let read = &buf.filled()[before..];
+                if read.is_empty() && room {
+                    this.client_left();
+                }
+                this.saw(read);
                 Poll::Ready(Ok(()))
             }
-            Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+            Poll::Ready(Err(error)) => {
+                this.client_left();
+                Poll::Ready(Err(error))
+            }
             Poll::Pending => {
                 if matches!(this.phase, Phase::Head { .. }) {
                     ready!(this.deadline.as_mut().poll(cx));

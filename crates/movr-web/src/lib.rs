@@ -2,7 +2,8 @@
 //! tera templates), encrypted cookie sessions, CSRF protection, flash
 //! messages, static assets, health probes, configuration, the JSON API for
 //! other services ([`api`], under `/api/v1`, with its OpenAPI document), and
-//! the `movr` binary's commands (`serve`, `migrate`, `seed`, `openapi`).
+//! live vehicle updates as server-sent events ([`live`]), and the `movr`
+//! binary's commands (`serve`, `migrate`, `seed`, `openapi`).
 //!
 //! Handlers are thin: they read the request, call [`movr_service::MovR`] and
 //! choose a page or a redirect. No SQL and no business rules live here.
@@ -15,6 +16,7 @@ pub mod connections;
 pub mod error;
 pub mod forms;
 pub mod health;
+pub mod live;
 pub mod metrics;
 pub mod middleware;
 pub mod page;

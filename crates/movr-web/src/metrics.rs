@@ -10,8 +10,8 @@ use poem::{Response, handler};
 
 use crate::state::AppState;
 
-/// The transaction retries (CockroachDB's client-side retry at work) and the
-/// database pool's state.
+/// The transaction retries (CockroachDB's client-side retry at work), the
+/// live streams and watchers, and the database pool's state.
 #[handler]
 pub fn metrics(state: Data<&Arc<AppState>>) -> Response {
     let stats = state.movr.database().stats();
@@ -34,6 +34,24 @@ pub fn metrics(state: Data<&Arc<AppState>>) -> Response {
             "counter",
             "Database checks made for /readyz (at most one per READY_CHECK_INTERVAL).",
             vec![("", state.readiness.checks())],
+        ),
+        (
+            "movr_live_streams",
+            "gauge",
+            "Live event streams open (at most MAX_EVENT_STREAMS).",
+            vec![(
+                "",
+                u64::try_from(state.live.open_streams()).unwrap_or(u64::MAX),
+            )],
+        ),
+        (
+            "movr_live_watched_cities",
+            "gauge",
+            "Cities with a live watcher (one statement each per LIVE_POLL_INTERVAL).",
+            vec![(
+                "",
+                u64::try_from(state.live.watched_cities()).unwrap_or(u64::MAX),
+            )],
         ),
         (
             "movr_db_connections",

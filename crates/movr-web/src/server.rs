@@ -15,6 +15,7 @@ use crate::app::{app, operator_app};
 use crate::config::Settings;
 use crate::connections::GuardedAcceptor;
 use crate::health::Readiness;
+use crate::live::LiveVehicles;
 use crate::rate_limit::RateLimits;
 use crate::session_check::SessionCheck;
 use crate::state::AppState;
@@ -26,8 +27,14 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 /// The application state over `movr` (templates compiled, settings applied:
 /// the per-account caps of `settings` replace `movr`'s).
 pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppState>> {
+    let movr = movr.with_caps(settings.limits.caps());
     Ok(Arc::new(AppState {
-        movr: movr.with_caps(settings.limits.caps()),
+        live: LiveVehicles::new(
+            movr.clone(),
+            settings.live_poll_interval,
+            settings.limits.max_event_streams,
+        ),
+        movr,
         templates: Templates::load()?,
         region: settings.region,
         maps_key: settings.api_key.clone(),
@@ -37,6 +44,7 @@ pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppSta
         trusted_proxy_hops: settings.limits.trusted_proxy_hops,
         body_read_timeout: settings.limits.body_read_timeout,
         readiness: Readiness::new(settings.ready_check_interval),
+        connections: Arc::default(),
         sessions: SessionCheck::new(settings.session_check_interval),
     }))
 }
@@ -57,8 +65,8 @@ pub fn pool_config(settings: &Settings) -> PoolConfig {
 
 /// Serves the app on `acceptor`, and the operators' endpoints (`/metrics`)
 /// on `operator` if given, until `shutdown` resolves, then stops
-/// accepting, lets in-flight requests finish (up to [`SHUTDOWN_GRACE`]) and
-/// returns.
+/// accepting, ends the live event streams, lets in-flight requests finish
+/// (up to [`SHUTDOWN_GRACE`]) and returns.
 pub async fn serve(
     settings: &Settings,
     state: Arc<AppState>,
@@ -72,7 +80,14 @@ pub async fn serve(
     let secret_key = settings
         .secret_key()
         .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
-    let shutdown = shutdown.shared();
+    // Event streams never end by themselves: without this, they would hold
+    // the graceful shutdown for its whole grace period.
+    let live = state.live.clone();
+    let shutdown = async move {
+        shutdown.await;
+        live.shut_down();
+    }
+    .shared();
     let operator = operator.map(|acceptor| {
         tracing::info!("serving /metrics on {}", urls(&acceptor));
         Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
@@ -81,10 +96,15 @@ pub async fn serve(
             Some(SHUTDOWN_GRACE),
         )
     });
+    let connections = state.connections.clone();
     let endpoint = app(state, secret_key.expose(), !settings.debug);
     let limits = &settings.limits;
-    let acceptor =
-        GuardedAcceptor::new(acceptor, limits.max_connections, limits.header_read_timeout);
+    let acceptor = GuardedAcceptor::new(
+        acceptor,
+        limits.max_connections,
+        limits.header_read_timeout,
+        connections,
+    );
     let app = Server::new_with_acceptor(acceptor)
         .idle_timeout(limits.idle_timeout)
         .run_with_graceful_shutdown(endpoint, shutdown, Some(SHUTDOWN_GRACE));

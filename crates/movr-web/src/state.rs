@@ -4,7 +4,9 @@ use movr_core::Region;
 use movr_service::MovR;
 
 use crate::config::{MapTiles, Secret};
+use crate::connections::OpenConnections;
 use crate::health::Readiness;
+use crate::live::LiveVehicles;
 use crate::rate_limit::RateLimits;
 use crate::session_check::SessionCheck;
 use crate::templates::Templates;
@@ -35,4 +37,8 @@ pub struct AppState {
     pub readiness: Readiness,
     /// Which logins are live.
     pub sessions: SessionCheck,
+    /// The live vehicle streams and their per-city watchers.
+    pub live: LiveVehicles,
+    /// The open connections, to end a stream whose client has gone.
+    pub connections: std::sync::Arc<OpenConnections>,
 }

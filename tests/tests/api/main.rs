@@ -9,6 +9,7 @@
 mod auth;
 mod errors;
 mod limits;
+mod live;
 mod resources;
 mod spec;
 mod support;

@@ -174,7 +174,8 @@ pub fn new_vehicle(location: &str) -> Value {
     })
 }
 
-async fn read(response: reqwest::Response) -> Reply {
+/// Reads `response` whole.
+pub async fn read(response: reqwest::Response) -> Reply {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = response.text().await.unwrap();

@@ -13,6 +13,7 @@ mod city;
 mod connections;
 mod headers;
 mod health;
+mod live;
 mod map;
 mod races;
 mod rate_limits;

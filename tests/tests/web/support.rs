@@ -307,6 +307,17 @@ impl Browser {
         Reply::read(response).await
     }
 
+    /// `GET path` as an `EventSource` asks for an event stream; the
+    /// response unread (its body is the stream).
+    pub async fn open_stream(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("accept", "text/event-stream")
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("GET {path}: {error}"))
+    }
+
     /// `DELETE path`.
     pub async fn delete(&self, path: &str) -> Reply {
         let response = self

@@ -15,11 +15,12 @@ use poem::{IntoResponse, Response};
 use poem_openapi::types::ToJSON;
 use poem_openapi::{Enum, Object};
 
+use crate::live::TooManyStreams;
 use crate::rate_limit::Refused;
 
 pub use documented::{
-    AddVehicle, Authenticated, CityLookup, DeleteAccount, Documented, EndRide, Failure, Listing,
-    LogIn, RemoveVehicle, RideLookup, SignUp, StartRide, VehicleLookup,
+    AddVehicle, Authenticated, CityLookup, DeleteAccount, Documented, EndRide, EventStream,
+    Failure, Listing, LogIn, RemoveVehicle, RideLookup, SignUp, StartRide, VehicleLookup,
 };
 pub use routing::{AllowedMethods, allow_header, json_errors};
 
@@ -70,6 +71,9 @@ pub enum ErrorCode {
     TooManyRequests,
     /// The database is unreachable or contended; retry shortly.
     Unavailable,
+    /// This instance has as many live event streams open as it serves
+    /// (`MAX_EVENT_STREAMS`); retry after `Retry-After` seconds.
+    TooManyStreams,
     /// A fault on MovR's side; the `x-request-id` header identifies it.
     Internal,
 }
@@ -107,7 +111,8 @@ pub struct ApiError {
     body: ErrorBody,
     /// For the log only: why a 500 happened.
     cause: Option<String>,
-    /// Seconds for a 429's `Retry-After` (small: the error stays small).
+    /// Seconds for a 429's or 503's `Retry-After` (small: the error stays
+    /// small); a 503 says 1 without it.
     retry_after: Option<u32>,
 }
 
@@ -138,6 +143,17 @@ impl ApiError {
             ),
         );
         error.retry_after = Some(u32::try_from(refused.retry_after_secs()).unwrap_or(u32::MAX));
+        error
+    }
+
+    /// 503 for a live event stream over `MAX_EVENT_STREAMS`.
+    pub fn too_many_streams(refused: TooManyStreams) -> Self {
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::TooManyStreams,
+            refused.to_string(),
+        );
+        error.retry_after = Some(refused.retry_after);
         error
     }
 
@@ -299,12 +315,7 @@ impl ResponseError for ApiError {
                     .headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            StatusCode::SERVICE_UNAVAILABLE => {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            }
-            StatusCode::TOO_MANY_REQUESTS => {
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => {
                 let seconds = self.retry_after.unwrap_or(1);
                 response
                     .headers_mut()
@@ -353,6 +364,16 @@ mod tests {
         let (status, body, response) = answer(ServiceError::Busy);
         assert_eq!((status.as_u16(), &body["code"]), (503, &"busy".into()));
         assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        let api_error = ApiError::too_many_streams(TooManyStreams { retry_after: 7 });
+        let response = api_error.as_response();
+        assert_eq!(
+            (
+                response.status().as_u16(),
+                &api_error.body.to_json().unwrap_or_default()["code"]
+            ),
+            (503, &"too_many_streams".into())
+        );
+        assert_eq!(response.headers()[header::RETRY_AFTER], "7");
         let (status, body, response) = answer(ServiceError::InvalidCredentials);
         assert_eq!(
             (status.as_u16(), &body["code"]),

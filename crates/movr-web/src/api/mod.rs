@@ -17,6 +17,7 @@ mod cities;
 mod rides;
 mod tokens;
 mod users;
+mod vehicle_events;
 mod vehicles;
 
 use std::sync::Arc;

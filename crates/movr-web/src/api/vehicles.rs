@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use movr_core::{City, NewVehicleForm, VehicleId};
 use movr_service::{Entity, VEHICLES_PER_PAGE, next_before};
-use poem::web::Data;
+use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
@@ -14,8 +14,11 @@ use uuid::Uuid;
 
 use super::{ApiTags, Created, Done};
 use crate::api::auth::BearerToken;
-use crate::api::error::{AddVehicle, ApiError, Failure, Listing, RemoveVehicle, VehicleLookup};
+use crate::api::error::{
+    AddVehicle, ApiError, EventStream, Failure, Listing, RemoveVehicle, VehicleLookup,
+};
 use crate::api::model::{CityJson, Text, VehicleJson};
+use crate::api::vehicle_events::VehicleEventStream;
 use crate::middleware::ClientAddr;
 use crate::state::AppState;
 
@@ -102,6 +105,30 @@ impl VehiclesApi {
             next_before: next_before(&vehicles, VEHICLES_PER_PAGE, |v| v.id.into_uuid()),
             vehicles: vehicles.into_iter().map(VehicleJson::from).collect(),
         }))
+    }
+
+    /// The city's vehicles live: a snapshot of the newest 200 that are not
+    /// removed, then every change as it happens (server-sent events; see
+    /// the 200 answer). `503 too_many_streams` when this instance has as
+    /// many streams open as it serves.
+    #[oai(
+        path = "/cities/:city/vehicles/events",
+        method = "get",
+        operation_id = "vehicle_events"
+    )]
+    async fn events(
+        &self,
+        state: Data<&Arc<AppState>>,
+        _auth: BearerToken,
+        city: Path<CityJson>,
+        peer: &RemoteAddr,
+    ) -> Result<VehicleEventStream, Failure<EventStream>> {
+        let departure = state.connections.departure(peer.as_socket_addr());
+        let events = state
+            .live
+            .open(city.0.into(), departure)
+            .map_err(ApiError::too_many_streams)?;
+        Ok(VehicleEventStream(events))
     }
 
     /// One vehicle (a removed one is not found).

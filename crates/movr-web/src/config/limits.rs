@@ -13,6 +13,7 @@
 //! | `HEADER_READ_TIMEOUT` | `10s` | time for a request's line and headers, from its first byte (or the connection's opening) |
 //! | `BODY_READ_TIMEOUT` | `15s` | time for a request's body, from the end of its headers (`408` past it) |
 //! | `IDLE_TIMEOUT` | `75s` | a keep-alive connection with no traffic for this long is closed |
+//! | `MAX_EVENT_STREAMS` | `1000` | live event streams (page and API together) open at once; past it `503` with `Retry-After` |
 //! | `MAX_VEHICLES_PER_OWNER` | `20` | vehicles one owner may have listed (available or in use) at once |
 //! | `MAX_TOKENS_PER_USER` | `10` | live API tokens per account; issuing one more revokes the oldest |
 //!
@@ -98,6 +99,8 @@ pub struct Limits {
     pub body_read_timeout: Duration,
     /// Time a keep-alive connection may sit idle.
     pub idle_timeout: Duration,
+    /// Live event streams open at once.
+    pub max_event_streams: usize,
     /// Vehicles one owner may have listed at once.
     pub max_vehicles_per_owner: NonZeroU32,
     /// Live API tokens per account.
@@ -117,6 +120,7 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(15),
             idle_timeout: Duration::from_secs(75),
+            max_event_streams: 1000,
             max_vehicles_per_owner: Caps::DEFAULT_VEHICLES_PER_OWNER,
             max_tokens_per_user: Caps::DEFAULT_TOKENS_PER_USER,
         }
@@ -132,6 +136,8 @@ const MAX_TOKENS_PER_USER_CEILING: u32 = 1_000;
 const MAX_TRUSTED_PROXY_HOPS: u32 = 16;
 /// The most `MAX_CONNECTIONS` may be.
 const MAX_CONNECTIONS_CEILING: u32 = 1_000_000;
+/// The most `MAX_EVENT_STREAMS` may be.
+const MAX_EVENT_STREAMS_CEILING: u32 = 1_000_000;
 /// The most `PASSWORD_CHECKS_PER_CLIENT` may be.
 const PASSWORD_CHECKS_CEILING: u32 = 10_000;
 
@@ -177,9 +183,10 @@ impl Limits {
                 Duration::from_millis(100)..=Duration::from_secs(3600),
             ),
         };
-        let (default_hops, default_connections) = (
+        let (default_hops, default_connections, default_streams) = (
             u32::try_from(defaults.trusted_proxy_hops).unwrap_or(0),
             u32::try_from(defaults.max_connections).unwrap_or(MAX_CONNECTIONS_CEILING),
+            u32::try_from(defaults.max_event_streams).unwrap_or(MAX_EVENT_STREAMS_CEILING),
         );
         let hops = number(
             "TRUSTED_PROXY_HOPS",
@@ -190,6 +197,11 @@ impl Limits {
             "MAX_CONNECTIONS",
             default_connections,
             1..=MAX_CONNECTIONS_CEILING,
+        )?;
+        let streams = number(
+            "MAX_EVENT_STREAMS",
+            default_streams,
+            1..=MAX_EVENT_STREAMS_CEILING,
         )?;
         Ok(Self {
             trusted_proxy_hops: usize::try_from(hops).unwrap_or(usize::MAX),
@@ -209,6 +221,7 @@ impl Limits {
             header_read_timeout: timeout("HEADER_READ_TIMEOUT", defaults.header_read_timeout)?,
             body_read_timeout: timeout("BODY_READ_TIMEOUT", defaults.body_read_timeout)?,
             idle_timeout: timeout("IDLE_TIMEOUT", defaults.idle_timeout)?,
+            max_event_streams: usize::try_from(streams).unwrap_or(usize::MAX),
             max_vehicles_per_owner: count(
                 "MAX_VEHICLES_PER_OWNER",
                 defaults.max_vehicles_per_owner,
@@ -275,9 +288,11 @@ mod tests {
             ("HEADER_READ_TIMEOUT", "500ms"),
             ("BODY_READ_TIMEOUT", "2s"),
             ("IDLE_TIMEOUT", "10m"),
+            ("MAX_EVENT_STREAMS", "2"),
         ])
         .expect("valid");
         assert_eq!(limits.max_connections, 50);
+        assert_eq!(limits.max_event_streams, 2);
         assert_eq!(limits.header_read_timeout, Duration::from_millis(500));
         assert_eq!(limits.body_read_timeout, Duration::from_secs(2));
         assert_eq!(limits.idle_timeout, Duration::from_secs(600));
@@ -312,6 +327,8 @@ mod tests {
             ("TRUSTED_PROXY_HOPS", "100"),
             ("PASSWORD_CHECKS_PER_CLIENT", "0"),
             ("MAX_CONNECTIONS", "0"),
+            ("MAX_EVENT_STREAMS", "0"),
+            ("MAX_EVENT_STREAMS", "1000001"),
             ("HEADER_READ_TIMEOUT", "10"),
             ("BODY_READ_TIMEOUT", "1ms"),
             ("IDLE_TIMEOUT", "2h"),

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod home;
+pub mod live;
 pub mod rides;
 pub mod users;
 pub mod vehicles;

@@ -82,6 +82,9 @@ documented! {
     EndRide: [400, 401, 403, 404, 408, 409, 413, 415, 422, 500, 503];
     /// One ride.
     RideLookup: [400, 401, 403, 404, 500, 503];
+    /// A live event stream (503: over `MAX_EVENT_STREAMS`, or the database
+    /// is unreachable for the token check).
+    EventStream: [400, 401, 500, 503];
 }
 
 impl<D> From<ApiError> for Failure<D> {
@@ -179,6 +182,7 @@ mod tests {
         check::<StartRide>();
         check::<EndRide>();
         check::<RideLookup>();
+        check::<EventStream>();
         let meta = Failure::<Authenticated>::meta();
         assert_eq!(meta.responses[0].status, Some(401));
         assert_eq!(meta.responses[0].headers[0].name, "WWW-Authenticate");

@@ -78,22 +78,27 @@ impl AllowedMethods {
         Self { paths }
     }
 
-    /// The `Allow` value for a request path, when an operation path matches.
+    /// The `Allow` value for a request path, when an operation path
+    /// matches: the one with the most literal segments, as the router
+    /// prefers `/vehicles/events` to `/vehicles/{id}`.
     fn for_path(&self, path: &str) -> Option<&HeaderValue> {
         let segments: Vec<&str> = path.split('/').collect();
-        self.paths.iter().find_map(|(pattern, allow)| {
-            let matches = pattern.len() == segments.len()
-                && pattern
-                    .iter()
-                    .zip(&segments)
-                    .all(|(expected, segment)| match expected {
-                        Some(literal) => literal == segment,
-                        // `str::`: poem-openapi's `Type::is_empty` is in scope
-                        // too, and for a `&&str` it would win (and say false).
-                        None => !str::is_empty(segment),
-                    });
-            matches.then_some(allow)
-        })
+        self.paths
+            .iter()
+            .filter(|(pattern, _)| {
+                pattern.len() == segments.len()
+                    && pattern
+                        .iter()
+                        .zip(&segments)
+                        .all(|(expected, segment)| match expected {
+                            Some(literal) => literal == segment,
+                            // `str::`: poem-openapi's `Type::is_empty` is in scope
+                            // too, and for a `&&str` it would win (and say false).
+                            None => !str::is_empty(segment),
+                        })
+            })
+            .max_by_key(|(pattern, _)| pattern.iter().filter(|s| s.is_some()).count())
+            .map(|(_, allow)| allow)
     }
 }
 
@@ -133,6 +138,10 @@ mod tests {
         assert_eq!(
             allow("/cities/new%20york/vehicles/0193b5e0-0000-7000-8000-000000000000"),
             Some(Some("GET, DELETE, HEAD"))
+        );
+        assert_eq!(
+            allow("/cities/new%20york/vehicles/events"),
+            Some(Some("GET, HEAD"))
         );
         assert_eq!(allow("/rides/x/end"), Some(Some("POST")));
         assert_eq!(allow("/rides//end"), None);
