@@ -17,8 +17,10 @@
 //!
 //! At most `MAX_EVENT_STREAMS` streams are open at once per instance (the
 //! page's and the API's together); past it a stream is refused with
-//! [`TooManyStreams`]. [`LiveVehicles::shut_down`] ends every stream, so a
-//! graceful shutdown does not wait its whole grace period for them.
+//! [`TooManyStreams`]. A stream ends when its client leaves (see
+//! [`LiveVehicles::open`]), freeing its place, and
+//! [`LiveVehicles::shut_down`] ends every stream, so a graceful shutdown
+//! does not wait its whole grace period for them.
 
 pub(crate) mod diff;
 mod stream;
