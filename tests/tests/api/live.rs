@@ -76,7 +76,7 @@ async fn a_city_stream_tells_of_rides_and_of_vehicles_added_and_removed() {
     );
     assert!(removed.is_empty());
 
-    let end = json!({"location": "Battery Park"});
+    let end = json!({"location": "Battery Park", "longitude": -74.0170, "latitude": 40.7033});
     let path = format!("/rides/{}/end", ride["id"].as_str().unwrap());
     assert_eq!(api.post(&path, Some(&rider), end).await.status, 200);
     let (changed, _) = next_change(&mut events, City::NewYork).await;
