@@ -18,6 +18,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../templates/static/movr.js"),
     ),
     (
+        "live.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../templates/static/live.js"),
+    ),
+    (
         "map.css",
         "text/css; charset=utf-8",
         include_bytes!("../../../templates/static/map.css"),
