@@ -4,6 +4,8 @@
 // disabled, new vehicles appear, removed ones go — and map.js moves the
 // markers along ("movr:vehicle" on an item, "movr:vehicle-removed" on the
 // list). Changes are announced politely in #live-status; focus stays put.
+// The list's data-live-state says "following" once the stream's first
+// snapshot is shown, "reconnecting" while it is cut.
 (() => {
   "use strict";
   const list = document.getElementById("vehicle-list");
@@ -171,9 +173,13 @@
 
   function connect() {
     const source = new EventSource(list.dataset.live);
-    source.addEventListener("snapshot", (message) => snapshot(JSON.parse(message.data).vehicles));
+    source.addEventListener("snapshot", (message) => {
+      snapshot(JSON.parse(message.data).vehicles);
+      list.dataset.liveState = "following";
+    });
     source.addEventListener("change", (message) => change(JSON.parse(message.data)));
     source.addEventListener("error", () => {
+      list.dataset.liveState = "reconnecting";
       // The browser reconnects by itself after the server's `retry`; only a
       // refusal (over the cap, logged out) closes the stream for good: try
       // again later, at a random moment so refused pages do not come back

@@ -22,4 +22,5 @@ mod driver;
 mod journey;
 mod keyboard;
 mod keys;
+mod live;
 mod map;
