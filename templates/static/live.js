@@ -18,6 +18,8 @@
   // Every vehicle the stream has told of (its window is wider than this
   // page): a changed vehicle that is neither listed nor known is new.
   const known = new Set();
+  // Whether the stream was cut since the page was rendered.
+  let reconnected = false;
   // The vehicles page's size (VEHICLES_PER_PAGE).
   const PAGE = 50;
 
@@ -138,9 +140,17 @@
     }
   }
 
-  /** The whole window as the server sees it: reconcile the page with it. */
+  /** The whole window as the server sees it: after a reconnection,
+   * reconcile the page with it. The first one only says what is known: the
+   * watcher read it up to an interval before this page was rendered, so
+   * the page is as new or newer, and the changes since that reading come
+   * next as a `change`. */
   function snapshot(vehicles) {
     const ids = new Set(vehicles.map((vehicle) => vehicle.id));
+    if (!reconnected) {
+      ids.forEach((id) => known.add(id));
+      return;
+    }
     // Listed vehicles the server no longer has are gone.
     for (const item of [...items.querySelectorAll("li[data-vehicle-id]")]) {
       if (!ids.has(item.dataset.vehicleId)) {
@@ -180,6 +190,7 @@
     source.addEventListener("change", (message) => change(JSON.parse(message.data)));
     source.addEventListener("error", () => {
       list.dataset.liveState = "reconnecting";
+      reconnected = true;
       // The browser reconnects by itself after the server's `retry`; only a
       // refusal (over the cap, logged out) closes the stream for good: try
       // again later, at a random moment so refused pages do not come back
