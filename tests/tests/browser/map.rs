@@ -39,6 +39,7 @@ async fn map_journey(ui: Ui) {
     ui.fill("Username", "grace").await;
     ui.fill("Password", "cobol forever").await;
     ui.press(None, "Create my account").await;
+    pick_a_spot(&ui).await;
     for (color, brand, kind, place, _, _) in FLEET {
         ui.open("/vehicles/add").await;
         ui.choose("Type", &capitalized(kind)).await;
@@ -100,6 +101,48 @@ async fn map_journey(ui: Ui) {
         vec![json!("blue Razor scooter at Fenway Park, in use")]
     );
     assert_eq!(ui.csp_violations().await, Vec::<String>::new());
+}
+
+/// On the add-vehicle form, a click on the map fills in the coordinates of
+/// the spot clicked: the map opens on the city's centre, and a click
+/// lands in the middle of the map.
+async fn pick_a_spot(ui: &Ui) {
+    ui.open("/vehicles/add").await;
+    ui.expect_page("Add a vehicle").await;
+    let map = ui.one("[data-pick-map]").await;
+    // All of it in view, so the click lands in its middle.
+    ui.webdriver()
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'}); return null;",
+            vec![serde_json::to_value(&map).expect("an element as JSON")],
+        )
+        .await
+        .expect("scroll the map into view");
+    map.click().await.expect("click the picking map");
+    let picked = ui
+        .webdriver()
+        .execute(
+            "const map = document.querySelector('[data-pick-map]').leafletMap;
+             const centre = map.getCenter();
+             return {
+                 longitude: document.getElementById('longitude').value,
+                 latitude: document.getElementById('latitude').value,
+             };",
+            vec![],
+        )
+        .await
+        .expect("read the picked coordinates");
+    let field = |name: &str| {
+        picked[name]
+            .as_str()
+            .and_then(|value| value.parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("no {name} was filled in: {picked}"))
+    };
+    // Boston's centre, the middle of its known places (a pixel is about
+    // 0.0002 degrees at the map's zoom).
+    for (value, centre) in [(field("longitude"), -71.0725), (field("latitude"), 42.3539)] {
+        assert!((value - centre).abs() < 0.0005, "picked {picked}");
+    }
 }
 
 fn capitalized(word: &str) -> String {
