@@ -14,6 +14,7 @@ use crate::pool::{self, LastConnectionError, Manager, Pool, PoolConfig};
 use crate::retry::RetryPolicy;
 use crate::sqlstate;
 use crate::statement_log::HEALTH_CHECK_SQL;
+use crate::timing::{Spent, Stopwatch};
 
 /// What a use case's closure may fail with: its own error, which must be able
 /// to carry a [`DbError`] and say whether it is a retryable conflict.
@@ -132,7 +133,11 @@ impl Database {
     /// the database is down, requests fail within about a second instead
     /// of all waiting the full timeout. (Giving up on a checkout is safe,
     /// unlike giving up on a transaction: nothing has been sent yet.)
+    ///
+    /// The wait counts as checkout time for the [`DbTimer`](crate::DbTimer)
+    /// in scope.
     pub async fn connection(&self) -> Result<bb8::PooledConnection<'_, Manager>, DbError> {
+        let _checkout = Stopwatch::start(Spent::Checkout);
         let started = tokio::time::Instant::now();
         let checkout = self.pool.get();
         tokio::pin!(checkout);
@@ -179,6 +184,7 @@ impl Database {
 
     /// Whether the database answers a query (for readiness probes).
     pub async fn ping(&self) -> Result<(), DbError> {
+        let _spent = Stopwatch::start(Spent::Database);
         let mut pooled = self.connection().await?;
         let pooled = &mut *pooled;
         sqlstate::scope(
@@ -204,6 +210,7 @@ impl Database {
         T: Send + 'a,
         E: TransactionError + 'a,
     {
+        let _spent = Stopwatch::start(Spent::Database);
         let mut pooled = self.connection().await?;
         let pooled = &mut *pooled;
         let conn: &mut AsyncPgConnection = &mut pooled.connection;
@@ -324,6 +331,7 @@ impl Database {
         T: Send + 'a,
         E: TransactionError + 'a,
     {
+        let _spent = Stopwatch::start(Spent::Database);
         let mut pooled = self.connection().await?;
         let pooled = &mut *pooled;
         let mut retry = 0;

@@ -21,6 +21,9 @@
 //! connection): [`Database::run_idempotent`] then looks the row up by its
 //! client-chosen id instead of guessing.
 //!
+//! [`DbTimer`] collects the time a request spends in the database (for the
+//! web app's `Server-Timing` header and page footer).
+//!
 //! `schema.rs` is generated: regenerate it with `cargo xtask schema`
 //! (configuration in the workspace's `diesel.toml`), never by hand.
 
@@ -39,6 +42,7 @@ pub mod schema;
 pub mod schema_layout;
 mod sqlstate;
 pub mod statement_log;
+pub mod timing;
 pub mod tokens;
 mod transport;
 pub mod users;
@@ -52,3 +56,4 @@ pub use pool::{Pool, PoolConfig};
 pub use regions::SurvivalGoal;
 pub use retry::RetryPolicy;
 pub use statement_log::{Statement, StatementLog};
+pub use timing::{DbTime, DbTimer};
