@@ -6,10 +6,12 @@
 //! database cloned from that template (`CREATE DATABASE … TEMPLATE`, a file
 //! copy), so tests run in parallel without sharing rows, and each is dropped
 //! when its test ends. [`TestServer`] runs the real web app over one on a
-//! free loopback port.
+//! free loopback port. [`parse_server_timing`] reads its `Server-Timing`
+//! headers by the W3C grammar.
 
 mod gate;
 mod server;
+mod server_timing;
 mod sse;
 
 use std::sync::OnceLock;
@@ -22,6 +24,7 @@ use uuid::Uuid;
 
 pub use gate::Gate;
 pub use server::{TEST_SECRET_KEY, TestServer, loopback_acceptor};
+pub use server_timing::{MovrTiming, TimingMetric, parse_server_timing};
 pub use sse::{Block, EVENT_DEADLINE, Ending, EventReader};
 
 /// Names an existing PostgreSQL server (a `postgres://` URL to any database

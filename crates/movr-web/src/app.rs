@@ -9,7 +9,7 @@ use poem::web::cookie::{CookieKey, SameSite};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, post};
 
 use crate::error::PageError;
-use crate::middleware::{BodyTimeout, ClientAddrs, HttpsRedirect, SecurityHeaders};
+use crate::middleware::{BodyTimeout, ClientAddrs, HttpsRedirect, SecurityHeaders, ServerTiming};
 use crate::page::{LoginRequired, PageParts};
 use crate::pages::{account, home, live, rides, users, vehicles};
 use crate::request_log::{RequestId, RequestLog};
@@ -87,6 +87,10 @@ pub fn app(
             secure_cookies && state.trusted_proxy_hops > 0,
             HttpsRedirect,
         )
+        // Around every layer but the state and the log: its total is the
+        // server's whole time, and every answer (errors, redirects, assets,
+        // the API) gets the header.
+        .with(ServerTiming::new(state.region, state.simulated_db_latency))
         .data(state)
         .with(RequestLog)
         .map_to_response()

@@ -17,6 +17,7 @@
 //! | `SESSION_CHECK_INTERVAL` | `1s` | how long an instance trusts a login it found live before checking it again |
 //! | `READY_CHECK_INTERVAL` | `1s` | how long `/readyz` reuses its last database check |
 //! | `LIVE_POLL_INTERVAL` | `1s` | how often a watched city's vehicles are read for the live streams (one statement per watched city and interval) |
+//! | `SIMULATED_DB_LATENCY` | none | the round trip a latency simulation adds in front of the database (set by `cargo xtask demo --regions --simulate-latency`), labelled as simulated in the footer and `Server-Timing` |
 //!
 //! and the abuse limits and per-account caps of [`Limits`] (module `limits`),
 //! and the vehicle map's tiles, [`MapTiles`] (module `map`).
@@ -100,6 +101,9 @@ pub struct Settings {
     pub session_check_interval: Duration,
     /// How often a watched city's vehicles are read for the live streams.
     pub live_poll_interval: Duration,
+    /// The round trip a latency simulation adds between this instance and
+    /// its database; `None`: no simulation.
+    pub simulated_db_latency: Option<Duration>,
 }
 
 /// A setting that is missing or invalid.
@@ -242,6 +246,9 @@ impl Settings {
             session_check_interval: time("SESSION_CHECK_INTERVAL", secs(1), secs(0)..=secs(60))?,
             ready_check_interval: time("READY_CHECK_INTERVAL", secs(1), secs(0)..=secs(60))?,
             live_poll_interval: time("LIVE_POLL_INTERVAL", secs(1), ms(100)..=secs(60))?,
+            simulated_db_latency: get("SIMULATED_DB_LATENCY")
+                .map(|value| duration("SIMULATED_DB_LATENCY", &value, secs(0)..=secs(10)))
+                .transpose()?,
         })
     }
 }
@@ -410,6 +417,7 @@ mod tests {
         assert_eq!(default.metrics_addr, Some(([127, 0, 0, 1], 9090).into()));
         assert_eq!(default.ready_check_interval, Duration::from_secs(1));
         assert_eq!(default.live_poll_interval, Duration::from_secs(1));
+        assert_eq!(default.simulated_db_latency, None);
         let mut vars = base.to_vec();
         vars.push(("METRICS_ADDR", "off"));
         assert_eq!(settings(&vars).expect("valid").metrics_addr, None);
@@ -419,6 +427,17 @@ mod tests {
             settings(&vars).expect("valid").metrics_addr,
             Some(([0, 0, 0, 0], 9464).into())
         );
+    }
+
+    #[test]
+    fn a_simulated_latency_is_a_round_trip_time() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://h/db"),
+            ("DEBUG", "true"),
+            ("SIMULATED_DB_LATENCY", "65ms"),
+        ])
+        .expect("valid");
+        assert_eq!(s.simulated_db_latency, Some(Duration::from_millis(65)));
     }
 
     #[test]
@@ -445,6 +464,8 @@ mod tests {
         assert_eq!(with(("DB_DOWN_TIMEOUT", "0s")), "DB_DOWN_TIMEOUT");
         assert_eq!(with(("LIVE_POLL_INTERVAL", "10ms")), "LIVE_POLL_INTERVAL");
         assert_eq!(with(("LIVE_POLL_INTERVAL", "2m")), "LIVE_POLL_INTERVAL");
+        assert_eq!(with(("SIMULATED_DB_LATENCY", "65")), "SIMULATED_DB_LATENCY");
+        assert_eq!(with(("SIMULATED_DB_LATENCY", "1m")), "SIMULATED_DB_LATENCY");
         assert_eq!(
             with(("SESSION_CHECK_INTERVAL", "2m")),
             "SESSION_CHECK_INTERVAL"

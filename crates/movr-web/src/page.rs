@@ -1,10 +1,14 @@
 //! `Page`: the request context every HTML page needs (state, session user,
 //! current city, CSRF token, flashes), and rendering a template within the
-//! base layout.
+//! base layout. The layout's footer names the serving region and the
+//! request's database time so far (the handler's statements have run by
+//! then; see `movr_db::DbTimer`), and the city switcher marks each city
+//! local or remote to the serving region.
 
 use std::sync::Arc;
 
 use movr_core::City;
+use movr_db::DbTimer;
 use poem::error::ResponseError;
 use poem::http::StatusCode;
 use poem::session::Session;
@@ -14,6 +18,7 @@ use serde::Serialize;
 use tera::Context;
 
 use crate::error::PageError;
+use crate::middleware::server_timing::simulated_label;
 use crate::request_log::RequestId;
 use crate::session::{self, FlashLevel, SessionUser};
 use crate::state::AppState;
@@ -192,6 +197,9 @@ impl Page {
                 username: &user.username,
             }),
             regions: &self.state.regions,
+            database_ms: DbTimer::so_far()
+                .map(|time| format!("{:.1}", time.database.as_secs_f64() * 1000.0)),
+            simulated_latency: self.state.simulated_db_latency.map(simulated_label),
         }
     }
 }
@@ -205,6 +213,11 @@ struct Nav<'a> {
     instance_region: &'static str,
     user: Option<NavUser<'a>>,
     regions: &'a [RegionView],
+    /// The database time of this request so far (its statements ran before
+    /// the page renders), in milliseconds with one decimal.
+    database_ms: Option<String>,
+    /// The label of a simulated distance to the database, if any.
+    simulated_latency: Option<String>,
 }
 
 /// The logged-in user in the navigation bar.

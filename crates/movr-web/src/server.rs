@@ -39,13 +39,14 @@ pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppSta
         region: settings.region,
         maps_key: settings.api_key.clone(),
         map_tiles: settings.map_tiles.clone(),
-        regions: crate::views::regions(),
+        regions: crate::views::regions(settings.region),
         limits: RateLimits::new(&settings.limits),
         trusted_proxy_hops: settings.limits.trusted_proxy_hops,
         body_read_timeout: settings.limits.body_read_timeout,
         readiness: Readiness::new(settings.ready_check_interval),
         connections: Arc::default(),
         sessions: SessionCheck::new(settings.session_check_interval),
+        simulated_db_latency: settings.simulated_db_latency,
     }))
 }
 

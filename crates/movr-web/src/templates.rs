@@ -82,6 +82,8 @@ mod tests {
                 "city": {"key": "new york", "name": "New York", "slug": "new-york"},
                 "region": "gcp-us-east1",
                 "instance_region": "gcp-us-east1",
+                "database_ms": "0.5",
+                "simulated_latency": null,
                 "user": null,
                 "active": "",
             }),

@@ -33,16 +33,21 @@ impl From<City> for CityView {
 pub struct RegionView {
     /// e.g. `gcp-us-east1`.
     pub name: &'static str,
+    /// Whether it is the region of the instance serving the page (its
+    /// cities are local; the others' are remote).
+    pub local: bool,
     /// Its cities, the default first.
     pub cities: Vec<CityView>,
 }
 
-/// Every region with its cities.
-pub fn regions() -> Vec<RegionView> {
+/// Every region with its cities, as seen from an instance serving
+/// `serving`.
+pub fn regions(serving: Region) -> Vec<RegionView> {
     Region::ALL
         .iter()
         .map(|region| RegionView {
             name: region.as_str(),
+            local: *region == serving,
             cities: region
                 .cities()
                 .iter()

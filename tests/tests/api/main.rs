@@ -11,6 +11,7 @@ mod errors;
 mod limits;
 mod live;
 mod resources;
+mod server_timing;
 mod spec;
 mod support;
 mod timeouts;

@@ -20,6 +20,7 @@ mod rate_limits;
 mod request_ids;
 mod rides;
 mod security;
+mod server_timing;
 mod sessions;
 mod support;
 mod timeouts;

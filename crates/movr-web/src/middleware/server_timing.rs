@@ -1,0 +1,165 @@
+//! `Server-Timing` on every response (pages, the API, static assets, error
+//! answers): the time the request spent in the database, the part of it
+//! spent waiting for a connection, the whole time in the server, and the
+//! region of the instance that served it, e.g.
+//!
+//! ```text
+//! Server-Timing: db;dur=1.204;desc="database", pool;dur=0.012;desc="connection checkout",
+//!                total;dur=3.410, region;desc="gcp-us-east1"
+//! ```
+//!
+//! (one line on the wire). Durations are milliseconds; descriptions are
+//! quoted strings, as the W3C Server Timing grammar requires of values
+//! with spaces (<https://www.w3.org/TR/server-timing/#the-server-timing-header-field>).
+//! Browsers show the figures in their developer tools (Network, Timing).
+//!
+//! The database figures come from a [`DbTimer`] this middleware puts in
+//! scope around the request: [`movr_db::Database`] adds each operation's
+//! time to it. When the instance reaches its database through a simulated
+//! distance (`SIMULATED_DB_LATENCY`, set by `cargo xtask demo --regions
+//! --simulate-latency`), the `db` description says so.
+
+use std::time::{Duration, Instant};
+
+use movr_core::Region;
+use movr_db::{DbTime, DbTimer};
+use poem::http::HeaderValue;
+use poem::http::header::HeaderName;
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+
+/// The header's name.
+pub const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
+
+/// The Server-Timing middleware.
+#[derive(Debug, Clone)]
+pub struct ServerTiming {
+    /// `desc="database"`, or the simulation's label.
+    db_desc: String,
+    /// `, region;desc="…"`: the same on every response.
+    region: String,
+}
+
+impl ServerTiming {
+    /// Timing for an instance serving `region`; `simulated` is the round trip
+    /// to the database a latency simulation adds, if any.
+    pub fn new(region: Region, simulated: Option<Duration>) -> Self {
+        let db_desc = match simulated {
+            None => "database".to_owned(),
+            Some(round_trip) => format!("database, {}", simulated_label(round_trip)),
+        };
+        Self {
+            db_desc: quoted(&db_desc),
+            region: format!(", region;desc={}", quoted(region.as_str())),
+        }
+    }
+
+    /// The header's value for a request that took `total`, `db` of it in
+    /// the database.
+    fn value(&self, db: DbTime, total: Duration) -> String {
+        format!(
+            "db;dur={:.3};desc={}, pool;dur={:.3};desc=\"connection checkout\", total;dur={:.3}{}",
+            millis(db.database),
+            self.db_desc,
+            millis(db.checkout),
+            millis(total),
+            self.region
+        )
+    }
+}
+
+/// How a simulated distance is labelled wherever it shows (the footer, the
+/// header): e.g. `simulated 65ms round trip`.
+pub fn simulated_label(round_trip: Duration) -> String {
+    format!(
+        "simulated {} round trip",
+        humantime::format_duration(round_trip)
+    )
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// `text` as an HTTP quoted-string (RFC 9110, 5.6.4).
+fn quoted(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        if matches!(c, '"' | '\\') {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    quoted
+}
+
+impl<E: Endpoint> Middleware<E> for ServerTiming {
+    type Output = ServerTimingEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        ServerTimingEndpoint {
+            inner,
+            config: self.clone(),
+        }
+    }
+}
+
+/// [`ServerTiming`] around an endpoint.
+#[derive(Debug)]
+pub struct ServerTimingEndpoint<E> {
+    inner: E,
+    config: ServerTiming,
+}
+
+impl<E: Endpoint> Endpoint for ServerTimingEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> Result<Response> {
+        let started = Instant::now();
+        let (result, db) = DbTimer::measure(self.inner.call(req)).await;
+        let mut response = match result {
+            Ok(response) => response.into_response(),
+            Err(error) => error.into_response(),
+        };
+        let value = self.config.value(db, started.elapsed());
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(SERVER_TIMING, value);
+        }
+        Ok(response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_value_names_each_metric_with_its_unit_and_quoted_descriptions() {
+        let timing = ServerTiming::new(Region::UsWest1, None);
+        let db = DbTime {
+            database: Duration::from_micros(1_204),
+            checkout: Duration::from_micros(12),
+        };
+        assert_eq!(
+            timing.value(db, Duration::from_micros(3_410)),
+            "db;dur=1.204;desc=\"database\", pool;dur=0.012;desc=\"connection checkout\", \
+             total;dur=3.410, region;desc=\"gcp-us-west1\""
+        );
+    }
+
+    #[test]
+    fn a_simulated_distance_is_labelled() {
+        let timing = ServerTiming::new(Region::EuropeWest1, Some(Duration::from_millis(90)));
+        let value = timing.value(DbTime::default(), Duration::ZERO);
+        assert!(
+            value.starts_with("db;dur=0.000;desc=\"database, simulated 90ms round trip\", "),
+            "{value}"
+        );
+    }
+
+    #[test]
+    fn quotes_and_backslashes_are_escaped() {
+        assert_eq!(quoted(r#"a "b" \c"#), r#""a \"b\" \\c""#);
+    }
+}
