@@ -5,6 +5,12 @@
 //! all nine cities, and serves the app in debug mode. Ctrl-C or SIGTERM stops
 //! the server (gracefully) and then the database, leaving no process, port
 //! or directory behind.
+//!
+//! `--regions --simulate-latency` puts the one database in `gcp-us-east1`
+//! and a [`LatencyProxy`] between it and each other region's instance, with
+//! that region's round trip to `gcp-us-east1` ([`ROUND_TRIPS_TO_DATABASE`]);
+//! those instances say so in their footer and `Server-Timing`
+//! (`SIMULATED_DB_LATENCY`).
 
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -16,6 +22,7 @@ use movr_localdb::LocalCluster;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
+use crate::latency_proxy::LatencyProxy;
 use crate::workspace_root;
 
 const DEMO_USERNAME: &str = "demo";
@@ -29,6 +36,9 @@ pub(crate) struct DemoOptions {
     pub(crate) release: bool,
     /// One app instance per region, on consecutive ports.
     pub(crate) regions: bool,
+    /// With `regions`: the other regions' instances reach the database
+    /// through a latency proxy.
+    pub(crate) simulate_latency: bool,
 }
 
 impl Default for DemoOptions {
@@ -37,6 +47,7 @@ impl Default for DemoOptions {
             port: 8000,
             release: false,
             regions: false,
+            simulate_latency: false,
         }
     }
 }
@@ -49,6 +60,7 @@ impl DemoOptions {
             match *arg {
                 "--release" => options.release = true,
                 "--regions" => options.regions = true,
+                "--simulate-latency" => options.simulate_latency = true,
                 "--port" => {
                     let value = args.next().ok_or("--port needs a number")?;
                     options.port = value
@@ -59,10 +71,18 @@ impl DemoOptions {
                 }
                 other => {
                     return Err(format!(
-                        "demo: unknown option {other:?} (try --port N, --release, --regions)"
+                        "demo: unknown option {other:?} (try --port N, --release, --regions, \
+                         --simulate-latency)"
                     ));
                 }
             }
+        }
+        if options.simulate_latency && !options.regions {
+            return Err(
+                "demo: --simulate-latency needs --regions (the single instance is in the \
+                 database's own region)"
+                    .to_owned(),
+            );
         }
         Ok(options)
     }
@@ -118,9 +138,39 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
     println!("Seeding demo data for every city…");
     run_step("seed", movr_command(&["seed"]))?;
 
+    // The proxies run on a runtime of their own, until the servers stop.
+    let proxies = match options.simulate_latency {
+        true => Some(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the latency proxies: {e}"))?,
+        ),
+        false => None,
+    };
     let mut servers = Vec::new();
     for (region, port, _) in &instances {
-        let spawned = movr_command(&["serve"])
+        let mut command = movr_command(&["serve"]);
+        if let (Some(runtime), Some(round_trip)) = (&proxies, round_trip_to_database(region)) {
+            let database = std::net::SocketAddr::from(([127, 0, 0, 1], cluster.port()));
+            let proxy = runtime
+                .block_on(LatencyProxy::start(database, round_trip))
+                .map_err(|e| format!("cannot start the latency proxy for {region}: {e}"))?;
+            command
+                .env(
+                    "DATABASE_URL",
+                    format!(
+                        "postgres://postgres@127.0.0.1:{}/{DATABASE}",
+                        proxy.addr().port()
+                    ),
+                )
+                .env(
+                    "SIMULATED_DB_LATENCY",
+                    format!("{}ms", round_trip.as_millis()),
+                );
+        }
+        let spawned = command
             .env("REGION", region)
             .env("PORT", port.to_string())
             .env("METRICS_ADDR", metrics_addr(*port))
@@ -144,6 +194,20 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
                 "    {region:<18} http://127.0.0.1:{port}    as the load balancer sends it: \
                  curl -H 'X-City: {city}' http://127.0.0.1:{port}/"
             );
+        }
+        if options.simulate_latency {
+            println!(
+                "\n  Simulated distance: the database is in {DATABASE_REGION}; the other \
+                 instances reach it through a delaying proxy:"
+            );
+            for (region, round_trip) in ROUND_TRIPS_TO_DATABASE {
+                println!(
+                    "    {region:<18} {} ms round trip (each statement, each step of \
+                     connecting)",
+                    round_trip.as_millis()
+                );
+            }
+            println!("  Every page's footer and Server-Timing header show the database time.");
         }
         println!();
     } else {
@@ -175,6 +239,9 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
     };
     println!("Stopping…");
     servers.iter_mut().for_each(stop);
+    if let Some(runtime) = proxies {
+        runtime.shutdown_timeout(Duration::from_secs(1));
+    }
     cluster.stop().map_err(|e| e.to_string())?;
     println!("Stopped: no server, database or files left behind.");
     outcome
@@ -186,6 +253,30 @@ const REGIONS: [(&str, &str); 3] = [
     ("gcp-us-west1", "seattle"),
     ("gcp-europe-west1", "paris"),
 ];
+
+/// Where `--simulate-latency` puts the one database (no delay for its
+/// instance).
+const DATABASE_REGION: &str = "gcp-us-east1";
+
+/// The round trip from each other region to [`DATABASE_REGION`]:
+/// approximate medians of Google Cloud's published inter-region latency
+/// (Network Intelligence Center, Performance Dashboard, "Google Cloud"
+/// latency view:
+/// <https://cloud.google.com/network-intelligence-center/docs/performance-dashboard/concepts/overview>).
+/// For comparison, gcp-us-west1 to gcp-europe-west1 is about 140 ms.
+const ROUND_TRIPS_TO_DATABASE: [(&str, Duration); 2] = [
+    ("gcp-us-west1", Duration::from_millis(65)),
+    ("gcp-europe-west1", Duration::from_millis(90)),
+];
+
+/// The simulated round trip from `region`'s instance to the database, or
+/// `None` in the database's own region.
+fn round_trip_to_database(region: &str) -> Option<Duration> {
+    ROUND_TRIPS_TO_DATABASE
+        .iter()
+        .find(|(far, _)| *far == region)
+        .map(|(_, round_trip)| *round_trip)
+}
 
 /// 32 random bytes, hex-encoded, from the kernel.
 pub(crate) fn random_key() -> Result<String, String> {
@@ -272,4 +363,27 @@ pub(crate) fn stop(server: &mut Child) {
 /// (8000 → 9090), on loopback.
 fn metrics_addr(port: u16) -> String {
     format!("127.0.0.1:{}", port.saturating_add(1090))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simulated_latency_needs_several_regions() {
+        let error = DemoOptions::parse(&["--simulate-latency"]).expect_err("refused alone");
+        assert!(error.contains("needs --regions"), "{error}");
+        let options =
+            DemoOptions::parse(&["--regions", "--simulate-latency"]).expect("with --regions");
+        assert!(options.regions && options.simulate_latency);
+    }
+
+    #[test]
+    fn only_the_databases_own_region_is_near() {
+        assert_eq!(round_trip_to_database(DATABASE_REGION), None);
+        for (region, _) in REGIONS.iter().filter(|(r, _)| *r != DATABASE_REGION) {
+            let round_trip = round_trip_to_database(region).expect("a round trip");
+            assert!(round_trip >= Duration::from_millis(10), "{region}");
+        }
+    }
 }

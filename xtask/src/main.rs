@@ -6,6 +6,7 @@ mod bench;
 mod demo;
 mod deploy;
 mod generated;
+mod latency_proxy;
 mod openapi;
 mod schema;
 
@@ -22,9 +23,11 @@ commands:
                      ARGS go to every `schemathesis run`
   bench [--duration S] [--connections N] [--port N]
                      load-test the optimized app with wrk (needs wrk, curl)
-  demo [--port N] [--release] [--regions]
+  demo [--port N] [--release] [--regions [--simulate-latency]]
                      run MovR on a private PostgreSQL seeded with demo data
-                     (--regions: one instance per region on consecutive ports)
+                     (--regions: one instance per region on consecutive ports;
+                     --simulate-latency: the database is in gcp-us-east1 and the
+                     other regions reach it through a proxy adding their round trip)
   deploy --dry-run [--out DIR] | deploy [--region R]
                      render and validate the Kubernetes manifests offline, or
                      build, push and roll out MovR to every region (deploy/README.md)
