@@ -412,7 +412,7 @@ function request()
   elseif step == 1 then
     return wrk.format("GET", "/rides", { ["Cookie"] = rider.cookie })
   else
-    return wrk.format("POST", "/rides/end/" .. ride, headers, "csrf_token=" .. rider.token .. "&location=Bench+Street")
+    return wrk.format("POST", "/rides/end/" .. ride, headers, "csrf_token=" .. rider.token .. "&location=Bench+Street&longitude=-73.99&latitude=40.73")
   end
 end
 function response(status, headers, body)

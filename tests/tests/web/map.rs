@@ -33,8 +33,8 @@ async fn the_vehicles_page_carries_each_vehicles_point_for_the_map() {
         page.body
     );
     assert!(page.body.contains(&format!(
-        "data-vehicle-id=\"{bike}\" data-kind=\"bike\"\n      data-status=\"available\"\n      \
-         data-name=\"blue Acme bike\" data-location=\"Pier 17\"\n      \
+        "data-vehicle-id=\"{bike}\" data-kind=\"bike\" data-status=\"available\" \
+         data-name=\"blue Acme bike\" data-location=\"Pier 17\" \
          data-longitude=\"-74.03\" data-latitude=\"40.74\""
     )));
     for asset in [
