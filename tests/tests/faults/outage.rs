@@ -227,7 +227,8 @@ async fn riders_ride_through_a_database_crash() {
     let owner = app.signed_up("owner").await;
     let mut vehicles = Vec::new();
     for n in 0..RIDERS {
-        let body = json!({"type": "bike", "color": "red", "brand": "Acme", "location": format!("Dock {n}")});
+        let body = json!({"type": "bike", "color": "red", "brand": "Acme",
+            "location": format!("Dock {n}"), "longitude": -74.0, "latitude": 40.7});
         let added = app
             .call(
                 reqwest::Method::POST,
