@@ -77,7 +77,7 @@ async fn exercise(movr: &MovR) {
         vehicle_type: "bike".into(),
         color: "red".into(),
         brand: "Brand".into(),
-        location: "Dock".into(),
+        location: "Union Square".into(),
         longitude: None,
         latitude: None,
     }
@@ -116,7 +116,7 @@ async fn exercise(movr: &MovR) {
     movr.rides_before(bob_actor, ride.id)
         .await
         .expect("older rides");
-    let here = Location::parse("Pier").expect("location");
+    let here = Location::parse("Times Square").expect("location");
     movr.end_ride(bob_actor, ride.id, here.clone())
         .await
         .expect("end");
