@@ -101,13 +101,14 @@
     item.dispatchEvent(new CustomEvent("movr:vehicle", { bubbles: true }));
   }
 
-  function update(vehicle, { addIfNew }) {
+  /** Shows `vehicle` on its item; adds an item for it when `addIfNew`. */
+  function update(vehicle, addIfNew) {
     if (vehicle.status === "removed") {
       remove(vehicle.id);
       return;
     }
     let item = itemOf(vehicle.id);
-    const isNew = !item && addIfNew(vehicle);
+    const isNew = !item && addIfNew;
     known.add(vehicle.id);
     if (isNew) {
       item = build(vehicle);
@@ -165,10 +166,10 @@
     const at = first ? vehicles.findIndex((v) => v.id === first.dataset.vehicleId) : PAGE;
     const fresh = vehicles.slice(0, Math.max(at, 0));
     for (const vehicle of vehicles.slice(fresh.length)) {
-      update(vehicle, { addIfNew: () => false });
+      update(vehicle, false);
     }
     for (const vehicle of fresh.reverse()) {
-      update(vehicle, { addIfNew: () => true });
+      update(vehicle, true);
     }
   }
 
@@ -177,7 +178,7 @@
       remove(id);
     }
     for (const vehicle of event.changed) {
-      update(vehicle, { addIfNew: () => !known.has(vehicle.id) });
+      update(vehicle, !known.has(vehicle.id));
     }
   }
 
