@@ -132,6 +132,17 @@ mod tests {
     }
 
     #[test]
+    fn an_operator_credits_their_own_tiles() {
+        let tiles = MapTiles::from_lookup(|name| match name {
+            "MAP_TILES_URL" => Some("https://tiles.example.com/{z}/{x}/{y}.png".to_owned()),
+            "MAP_TILES_ATTRIBUTION" => Some(" &copy; Example Maps ".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(tiles.attribution, "&copy; Example Maps");
+    }
+
+    #[test]
     fn a_bad_template_names_the_variable_and_the_problem() {
         for (bad, why) in [
             ("tiles", "not a URL"),
