@@ -6,10 +6,11 @@
 //! the server (gracefully) and then the database, leaving no process, port
 //! or directory behind.
 //!
-//! `--regions --simulate-latency` puts the one database in `gcp-us-east1`
-//! and a [`LatencyProxy`] between it and each other region's instance, with
-//! that region's round trip to `gcp-us-east1` ([`ROUND_TRIPS_TO_DATABASE`]);
-//! those instances say so in their footer and `Server-Timing`
+//! `--regions --simulate-latency` adds distance with a [`LatencyProxy`] in
+//! front of the database for each instance, with published round trips
+//! between the regions ([`ROUND_TRIPS`]), in one of two layouts
+//! ([`Simulation`]): one database in `gcp-us-east1`, or each city's rows in
+//! its own region. The instances say so in their footer and `Server-Timing`
 //! (`SIMULATED_DB_LATENCY`).
 
 use std::net::TcpStream;
@@ -18,11 +19,12 @@ use std::process::{Child, Command, ExitStatus};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use movr_core::{City, Region};
 use movr_localdb::LocalCluster;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::latency_proxy::LatencyProxy;
+use crate::latency_proxy::{Distance, LatencyProxy};
 use crate::workspace_root;
 
 const DEMO_USERNAME: &str = "demo";
@@ -36,9 +38,23 @@ pub(crate) struct DemoOptions {
     pub(crate) release: bool,
     /// One app instance per region, on consecutive ports.
     pub(crate) regions: bool,
-    /// With `regions`: the other regions' instances reach the database
-    /// through a latency proxy.
-    pub(crate) simulate_latency: bool,
+    /// With `regions`: the instances reach the database through latency
+    /// proxies.
+    pub(crate) simulate_latency: Option<Simulation>,
+}
+
+/// Where `--simulate-latency` puts the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Simulation {
+    /// One database in [`DATABASE_REGION`] (`--simulate-latency` or
+    /// `--simulate-latency=single-region`): what a single-region database
+    /// costs a far-away region, on every page.
+    SingleRegion,
+    /// Each city's rows in its own region, as CockroachDB's `REGIONAL BY
+    /// ROW` tables keep them (`--simulate-latency=multi-region`): local
+    /// cities are fast everywhere, and switching to a remote city shows
+    /// the distance.
+    MultiRegion,
 }
 
 impl Default for DemoOptions {
@@ -47,7 +63,7 @@ impl Default for DemoOptions {
             port: 8000,
             release: false,
             regions: false,
-            simulate_latency: false,
+            simulate_latency: None,
         }
     }
 }
@@ -60,7 +76,12 @@ impl DemoOptions {
             match *arg {
                 "--release" => options.release = true,
                 "--regions" => options.regions = true,
-                "--simulate-latency" => options.simulate_latency = true,
+                "--simulate-latency" | "--simulate-latency=single-region" => {
+                    options.simulate_latency = Some(Simulation::SingleRegion);
+                }
+                "--simulate-latency=multi-region" => {
+                    options.simulate_latency = Some(Simulation::MultiRegion);
+                }
                 "--port" => {
                     let value = args.next().ok_or("--port needs a number")?;
                     options.port = value
@@ -72,12 +93,12 @@ impl DemoOptions {
                 other => {
                     return Err(format!(
                         "demo: unknown option {other:?} (try --port N, --release, --regions, \
-                         --simulate-latency)"
+                         --simulate-latency[=single-region|multi-region])"
                     ));
                 }
             }
         }
-        if options.simulate_latency && !options.regions {
+        if options.simulate_latency.is_some() && !options.regions {
             return Err(
                 "demo: --simulate-latency needs --regions (the single instance is in the \
                  database's own region)"
@@ -92,7 +113,7 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
     // Before anything starts, so an early Ctrl-C still cleans up.
     let mut signals =
         Signals::new([SIGINT, SIGTERM]).map_err(|e| format!("cannot handle signals: {e}"))?;
-    let instances: Vec<(&str, u16, &str)> = if options.regions {
+    let instances: Vec<(Region, u16, &str)> = if options.regions {
         REGIONS
             .iter()
             .zip(options.port..)
@@ -140,22 +161,25 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
 
     // The proxies run on a runtime of their own, until the servers stop.
     let proxies = match options.simulate_latency {
-        true => Some(
+        Some(_) => Some(
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
                 .enable_all()
                 .build()
                 .map_err(|e| format!("cannot start the latency proxies: {e}"))?,
         ),
-        false => None,
+        None => None,
     };
     let mut servers = Vec::new();
     for (region, port, _) in &instances {
         let mut command = movr_command(&["serve"]);
-        if let (Some(runtime), Some(round_trip)) = (&proxies, round_trip_to_database(region)) {
+        let distance = options
+            .simulate_latency
+            .and_then(|simulation| simulated_distance(simulation, *region));
+        if let (Some(runtime), Some((distance, label))) = (&proxies, distance) {
             let database = std::net::SocketAddr::from(([127, 0, 0, 1], cluster.port()));
             let proxy = runtime
-                .block_on(LatencyProxy::start(database, round_trip))
+                .block_on(LatencyProxy::start(database, distance))
                 .map_err(|e| format!("cannot start the latency proxy for {region}: {e}"))?;
             command
                 .env(
@@ -165,13 +189,10 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
                         proxy.addr().port()
                     ),
                 )
-                .env(
-                    "SIMULATED_DB_LATENCY",
-                    format!("{}ms", round_trip.as_millis()),
-                );
+                .env("SIMULATED_DB_LATENCY", label);
         }
         let spawned = command
-            .env("REGION", region)
+            .env("REGION", region.as_str())
             .env("PORT", port.to_string())
             .env("METRICS_ADDR", metrics_addr(*port))
             .spawn()
@@ -195,18 +216,34 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
                  curl -H 'X-City: {city}' http://127.0.0.1:{port}/"
             );
         }
-        if options.simulate_latency {
-            println!(
-                "\n  Simulated distance: the database is in {DATABASE_REGION}; the other \
-                 instances reach it through a delaying proxy:"
-            );
-            for (region, round_trip) in ROUND_TRIPS_TO_DATABASE {
+        match options.simulate_latency {
+            Some(Simulation::SingleRegion) => {
                 println!(
-                    "    {region:<18} {} ms round trip (each statement, each step of \
-                     connecting)",
-                    round_trip.as_millis()
+                    "\n  Simulated distance: the database is in {DATABASE_REGION}; the other \
+                     instances reach it through a delaying proxy:"
                 );
+                for region in Region::ALL.into_iter().filter(|r| *r != DATABASE_REGION) {
+                    println!(
+                        "    {:<18} {} ms round trip (each statement, each step of connecting)",
+                        region.as_str(),
+                        round_trip(region, DATABASE_REGION).as_millis()
+                    );
+                }
             }
+            Some(Simulation::MultiRegion) => {
+                println!(
+                    "\n  Simulated distance: each city's rows live in its own region; a \
+                     statement pays the round trip\n  from the serving instance to the region \
+                     of the city it names:"
+                );
+                for (near, far, time) in ROUND_TRIPS {
+                    println!("    {near} <-> {far}: {} ms", time.as_millis());
+                }
+                println!("  Switch to a remote city and the footer's database time shows it.");
+            }
+            None => {}
+        }
+        if options.simulate_latency.is_some() {
             println!("  Every page's footer and Server-Timing header show the database time.");
         }
         println!();
@@ -248,34 +285,72 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
 }
 
 /// Each region and a city of it, for the `X-City` examples.
-const REGIONS: [(&str, &str); 3] = [
-    ("gcp-us-east1", "boston"),
-    ("gcp-us-west1", "seattle"),
-    ("gcp-europe-west1", "paris"),
+const REGIONS: [(Region, &str); 3] = [
+    (Region::UsEast1, "boston"),
+    (Region::UsWest1, "seattle"),
+    (Region::EuropeWest1, "paris"),
 ];
 
-/// Where `--simulate-latency` puts the one database (no delay for its
-/// instance).
-const DATABASE_REGION: &str = "gcp-us-east1";
+/// Where [`Simulation::SingleRegion`] puts the one database (no delay for
+/// its instance).
+const DATABASE_REGION: Region = Region::UsEast1;
 
-/// The round trip from each other region to [`DATABASE_REGION`]:
-/// approximate medians of Google Cloud's published inter-region latency
-/// (Network Intelligence Center, Performance Dashboard, "Google Cloud"
-/// latency view:
+/// The round trip between each two regions: approximate medians of Google
+/// Cloud's published inter-region latency (Network Intelligence Center,
+/// Performance Dashboard, "Google Cloud" latency view:
 /// <https://cloud.google.com/network-intelligence-center/docs/performance-dashboard/concepts/overview>).
-/// For comparison, gcp-us-west1 to gcp-europe-west1 is about 140 ms.
-const ROUND_TRIPS_TO_DATABASE: [(&str, Duration); 2] = [
-    ("gcp-us-west1", Duration::from_millis(65)),
-    ("gcp-europe-west1", Duration::from_millis(90)),
+const ROUND_TRIPS: [(Region, Region, Duration); 3] = [
+    (Region::UsEast1, Region::UsWest1, Duration::from_millis(65)),
+    (
+        Region::UsEast1,
+        Region::EuropeWest1,
+        Duration::from_millis(90),
+    ),
+    (
+        Region::UsWest1,
+        Region::EuropeWest1,
+        Duration::from_millis(140),
+    ),
 ];
 
-/// The simulated round trip from `region`'s instance to the database, or
-/// `None` in the database's own region.
-fn round_trip_to_database(region: &str) -> Option<Duration> {
-    ROUND_TRIPS_TO_DATABASE
+/// The simulated round trip between two regions (none within one).
+fn round_trip(from: Region, to: Region) -> Duration {
+    ROUND_TRIPS
         .iter()
-        .find(|(far, _)| *far == region)
-        .map(|(_, round_trip)| *round_trip)
+        .find(|(a, b, _)| (*a, *b) == (from, to) || (*b, *a) == (from, to))
+        .map_or(Duration::ZERO, |(_, _, time)| *time)
+}
+
+/// The proxy's distance and the `SIMULATED_DB_LATENCY` label for the
+/// instance in `region`, or `None` when all its data is near.
+fn simulated_distance(simulation: Simulation, region: Region) -> Option<(Distance, String)> {
+    match simulation {
+        Simulation::SingleRegion => {
+            let time = round_trip(region, DATABASE_REGION);
+            (!time.is_zero()).then(|| (Distance::Fixed(time), format!("{}ms", time.as_millis())))
+        }
+        Simulation::MultiRegion => {
+            let far: Vec<(Region, Duration)> = Region::ALL
+                .into_iter()
+                .map(|other| (other, round_trip(region, other)))
+                .filter(|(_, time)| !time.is_zero())
+                .collect();
+            let cities = City::ALL
+                .into_iter()
+                .filter_map(|city| {
+                    far.iter()
+                        .find(|(other, _)| *other == city.region())
+                        .map(|(_, time)| (city.as_str(), *time))
+                })
+                .collect();
+            let label = far
+                .iter()
+                .map(|(other, time)| format!("{other}={}ms", time.as_millis()))
+                .collect::<Vec<_>>()
+                .join(",");
+            Some((Distance::ByCity(cities), label))
+        }
+    }
 }
 
 /// 32 random bytes, hex-encoded, from the kernel.
@@ -373,17 +448,57 @@ mod tests {
     fn simulated_latency_needs_several_regions() {
         let error = DemoOptions::parse(&["--simulate-latency"]).expect_err("refused alone");
         assert!(error.contains("needs --regions"), "{error}");
-        let options =
-            DemoOptions::parse(&["--regions", "--simulate-latency"]).expect("with --regions");
-        assert!(options.regions && options.simulate_latency);
+        for (args, simulation) in [
+            (
+                &["--regions", "--simulate-latency"],
+                Simulation::SingleRegion,
+            ),
+            (
+                &["--regions", "--simulate-latency=single-region"],
+                Simulation::SingleRegion,
+            ),
+            (
+                &["--regions", "--simulate-latency=multi-region"],
+                Simulation::MultiRegion,
+            ),
+        ] {
+            let options = DemoOptions::parse(args).expect("with --regions");
+            assert!(options.regions, "{args:?}");
+            assert_eq!(options.simulate_latency, Some(simulation), "{args:?}");
+        }
+        let error = DemoOptions::parse(&["--regions", "--simulate-latency=far"])
+            .expect_err("an unknown layout");
+        assert!(error.contains("single-region|multi-region"), "{error}");
     }
 
     #[test]
-    fn only_the_databases_own_region_is_near() {
-        assert_eq!(round_trip_to_database(DATABASE_REGION), None);
-        for (region, _) in REGIONS.iter().filter(|(r, _)| *r != DATABASE_REGION) {
-            let round_trip = round_trip_to_database(region).expect("a round trip");
-            assert!(round_trip >= Duration::from_millis(10), "{region}");
+    fn a_single_region_database_is_near_only_its_own_region() {
+        assert!(simulated_distance(Simulation::SingleRegion, DATABASE_REGION).is_none());
+        let (distance, label) =
+            simulated_distance(Simulation::SingleRegion, Region::UsWest1).expect("us-west1 is far");
+        assert!(matches!(distance, Distance::Fixed(time) if time == Duration::from_millis(65)));
+        assert_eq!(label, "65ms");
+    }
+
+    #[test]
+    fn multi_region_each_instance_is_far_from_the_other_regions_cities_only() {
+        for region in Region::ALL {
+            let (distance, label) =
+                simulated_distance(Simulation::MultiRegion, region).expect("some data is far");
+            let Distance::ByCity(cities) = distance else {
+                panic!("{region}: {distance:?}");
+            };
+            for city in City::ALL {
+                let far = cities.iter().find(|(name, _)| *name == city.as_str());
+                assert_eq!(far.is_none(), city.region() == region, "{region}: {city:?}");
+                if let Some((_, time)) = far {
+                    assert!(*time >= Duration::from_millis(10), "{region}: {city:?}");
+                }
+            }
+            // The label is what the app parses for its footer: the other
+            // regions, each once.
+            assert_eq!(label.split(',').count(), 2, "{label}");
+            assert!(!label.contains(region.as_str()), "{label}");
         }
     }
 }

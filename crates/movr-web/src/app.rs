@@ -90,7 +90,10 @@ pub fn app(
         // Around every layer but the state and the log: its total is the
         // server's whole time, and every answer (errors, redirects, assets,
         // the API) gets the header.
-        .with(ServerTiming::new(state.region, state.simulated_db_latency))
+        .with(ServerTiming::new(
+            state.region,
+            state.simulated_db_latency.as_ref(),
+        ))
         .data(state)
         .with(RequestLog)
         .map_to_response()

@@ -17,7 +17,7 @@
 //! | `SESSION_CHECK_INTERVAL` | `1s` | how long an instance trusts a login it found live before checking it again |
 //! | `READY_CHECK_INTERVAL` | `1s` | how long `/readyz` reuses its last database check |
 //! | `LIVE_POLL_INTERVAL` | `1s` | how often a watched city's vehicles are read for the live streams (one statement per watched city and interval) |
-//! | `SIMULATED_DB_LATENCY` | none | the round trip a latency simulation adds in front of the database (set by `cargo xtask demo --regions --simulate-latency`), labelled as simulated in the footer and `Server-Timing` |
+//! | `SIMULATED_DB_LATENCY` | none | what a latency simulation adds in front of the database (set by `cargo xtask demo --regions --simulate-latency`): one round trip (`65ms`), or one per region of the rows a statement names (`gcp-us-west1=65ms,gcp-europe-west1=90ms`); labelled as simulated in the footer and `Server-Timing` ([`SimulatedLatency`]) |
 //!
 //! and the abuse limits and per-account caps of [`Limits`] (module `limits`),
 //! and the vehicle map's tiles, [`MapTiles`] (module `map`).
@@ -27,6 +27,7 @@
 
 mod limits;
 mod map;
+mod simulated_latency;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -37,6 +38,7 @@ use movr_core::Region;
 
 pub use limits::{Limits, Rate};
 pub use map::MapTiles;
+pub use simulated_latency::SimulatedLatency;
 
 /// A value kept out of logs and `Debug` output.
 #[derive(Clone, PartialEq, Eq)]
@@ -101,9 +103,9 @@ pub struct Settings {
     pub session_check_interval: Duration,
     /// How often a watched city's vehicles are read for the live streams.
     pub live_poll_interval: Duration,
-    /// The round trip a latency simulation adds between this instance and
-    /// its database; `None`: no simulation.
-    pub simulated_db_latency: Option<Duration>,
+    /// What a latency simulation adds between this instance and its
+    /// database; `None`: no simulation.
+    pub simulated_db_latency: Option<SimulatedLatency>,
 }
 
 /// A setting that is missing or invalid.
@@ -247,7 +249,10 @@ impl Settings {
             ready_check_interval: time("READY_CHECK_INTERVAL", secs(1), secs(0)..=secs(60))?,
             live_poll_interval: time("LIVE_POLL_INTERVAL", secs(1), ms(100)..=secs(60))?,
             simulated_db_latency: get("SIMULATED_DB_LATENCY")
-                .map(|value| duration("SIMULATED_DB_LATENCY", &value, secs(0)..=secs(10)))
+                .map(|value| {
+                    SimulatedLatency::parse(&value)
+                        .map_err(|message| ConfigError::new("SIMULATED_DB_LATENCY", message))
+                })
                 .transpose()?,
         })
     }
@@ -437,7 +442,10 @@ mod tests {
             ("SIMULATED_DB_LATENCY", "65ms"),
         ])
         .expect("valid");
-        assert_eq!(s.simulated_db_latency, Some(Duration::from_millis(65)));
+        assert_eq!(
+            s.simulated_db_latency,
+            Some(SimulatedLatency::Everywhere(Duration::from_millis(65)))
+        );
     }
 
     #[test]

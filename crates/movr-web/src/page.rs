@@ -18,7 +18,6 @@ use serde::Serialize;
 use tera::Context;
 
 use crate::error::PageError;
-use crate::middleware::server_timing::simulated_label;
 use crate::request_log::RequestId;
 use crate::session::{self, FlashLevel, SessionUser};
 use crate::state::AppState;
@@ -199,7 +198,11 @@ impl Page {
             regions: &self.state.regions,
             database_ms: DbTimer::so_far()
                 .map(|time| format!("{:.1}", time.database.as_secs_f64() * 1000.0)),
-            simulated_latency: self.state.simulated_db_latency.map(simulated_label),
+            simulated_latency: self
+                .state
+                .simulated_db_latency
+                .as_ref()
+                .map(|simulated| simulated.label_for(self.city)),
         }
     }
 }

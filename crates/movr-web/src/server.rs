@@ -46,7 +46,7 @@ pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppSta
         readiness: Readiness::new(settings.ready_check_interval),
         connections: Arc::default(),
         sessions: SessionCheck::new(settings.session_check_interval),
-        simulated_db_latency: settings.simulated_db_latency,
+        simulated_db_latency: settings.simulated_db_latency.clone(),
     }))
 }
 

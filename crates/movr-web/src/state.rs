@@ -41,7 +41,7 @@ pub struct AppState {
     pub live: LiveVehicles,
     /// The open connections, to end a stream whose client has gone.
     pub connections: std::sync::Arc<OpenConnections>,
-    /// The round trip a latency simulation adds between this instance and
-    /// its database (`SIMULATED_DB_LATENCY`), shown as such.
-    pub simulated_db_latency: Option<std::time::Duration>,
+    /// What a latency simulation adds between this instance and its
+    /// database (`SIMULATED_DB_LATENCY`), shown as such.
+    pub simulated_db_latency: Option<crate::config::SimulatedLatency>,
 }

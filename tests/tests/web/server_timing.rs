@@ -129,6 +129,49 @@ async fn a_simulated_distance_is_labelled_as_such() {
     assert_eq!(timing.db_desc, "database, simulated 65ms round trip");
 }
 
+/// A simulated multi-region database (each city's rows in its region): the
+/// footer follows the city the rider switches to.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_simulated_distance_per_region_follows_the_current_city() {
+    let server = TestServer::start_with(&[
+        ("REGION", "gcp-us-east1"),
+        (
+            "SIMULATED_DB_LATENCY",
+            "gcp-us-west1=65ms,gcp-europe-west1=90ms",
+        ),
+    ])
+    .await;
+    let browser = Browser::new(&server);
+    let page = browser.get("/login").await;
+    page.assert_status(200);
+    let first = footer(&page);
+    assert!(
+        first.contains("(simulated: this city's rows are in this region)"),
+        "{first:?}"
+    );
+    let timing = MovrTiming::read(page.header("server-timing"), "/login");
+    assert_eq!(
+        timing.db_desc,
+        "database, simulated round trips to each city's region"
+    );
+    for (slug, label) in [
+        (
+            "seattle",
+            "(simulated 65ms round trip to gcp-us-west1's rows)",
+        ),
+        (
+            "rome",
+            "(simulated 90ms round trip to gcp-europe-west1's rows)",
+        ),
+        ("boston", "(simulated: this city's rows are in this region)"),
+    ] {
+        browser.submit(&format!("/city/{slug}"), &[]).await;
+        let page = browser.get("/login").await;
+        let after = footer(&page);
+        assert!(after.contains(label), "{slug}: {after:?}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_city_switcher_marks_the_serving_regions_cities_as_local() {
     let server = TestServer::start_with(&[("REGION", "gcp-us-west1")]).await;

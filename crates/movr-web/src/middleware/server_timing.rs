@@ -27,6 +27,8 @@ use poem::http::HeaderValue;
 use poem::http::header::HeaderName;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
+use crate::config::SimulatedLatency;
+
 /// The header's name.
 pub const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
 
@@ -40,12 +42,12 @@ pub struct ServerTiming {
 }
 
 impl ServerTiming {
-    /// Timing for an instance serving `region`; `simulated` is the round trip
-    /// to the database a latency simulation adds, if any.
-    pub fn new(region: Region, simulated: Option<Duration>) -> Self {
+    /// Timing for an instance serving `region`; `simulated` is what a
+    /// latency simulation adds in front of the database, if any.
+    pub fn new(region: Region, simulated: Option<&SimulatedLatency>) -> Self {
         let db_desc = match simulated {
             None => "database".to_owned(),
-            Some(round_trip) => format!("database, {}", simulated_label(round_trip)),
+            Some(simulated) => format!("database, {}", simulated.label()),
         };
         Self {
             db_desc: quoted(&db_desc),
@@ -65,15 +67,6 @@ impl ServerTiming {
             self.region
         )
     }
-}
-
-/// How a simulated distance is labelled wherever it shows (the footer, the
-/// header): e.g. `simulated 65ms round trip`.
-pub fn simulated_label(round_trip: Duration) -> String {
-    format!(
-        "simulated {} round trip",
-        humantime::format_duration(round_trip)
-    )
 }
 
 fn millis(duration: Duration) -> f64 {
@@ -150,7 +143,8 @@ mod tests {
 
     #[test]
     fn a_simulated_distance_is_labelled() {
-        let timing = ServerTiming::new(Region::EuropeWest1, Some(Duration::from_millis(90)));
+        let simulated = SimulatedLatency::Everywhere(Duration::from_millis(90));
+        let timing = ServerTiming::new(Region::EuropeWest1, Some(&simulated));
         let value = timing.value(DbTime::default(), Duration::ZERO);
         assert!(
             value.starts_with("db;dur=0.000;desc=\"database, simulated 90ms round trip\", "),
