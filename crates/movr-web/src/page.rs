@@ -21,7 +21,7 @@ use crate::error::PageError;
 use crate::request_log::RequestId;
 use crate::session::{self, FlashLevel, SessionUser};
 use crate::state::AppState;
-use crate::views::{CityView, RegionView};
+use crate::views::CityView;
 
 /// The load balancer's header naming the client's city.
 pub const X_CITY: &str = "x-city";
@@ -195,7 +195,7 @@ impl Page {
                 id: user.id.to_string(),
                 username: &user.username,
             }),
-            regions: &self.state.regions,
+            city_menu: self.state.city_menus.for_city(self.city),
             database_ms: DbTimer::so_far()
                 .map(|time| format!("{:.1}", time.database.as_secs_f64() * 1000.0)),
             simulated_latency: self
@@ -215,7 +215,8 @@ struct Nav<'a> {
     region: &'static str,
     instance_region: &'static str,
     user: Option<NavUser<'a>>,
-    regions: &'a [RegionView],
+    /// The city switcher's buttons (HTML rendered at start-up).
+    city_menu: &'a str,
     /// The database time of this request so far (its statements ran before
     /// the page renders), in milliseconds with one decimal.
     database_ms: Option<String>,

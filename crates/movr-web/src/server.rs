@@ -20,6 +20,7 @@ use crate::rate_limit::RateLimits;
 use crate::session_check::SessionCheck;
 use crate::state::AppState;
 use crate::templates::Templates;
+use crate::views::CityMenus;
 
 /// How long in-flight requests get to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
@@ -28,6 +29,7 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 /// the per-account caps of `settings` replace `movr`'s).
 pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppState>> {
     let movr = movr.with_caps(settings.limits.caps());
+    let templates = Templates::load()?;
     Ok(Arc::new(AppState {
         live: LiveVehicles::new(
             movr.clone(),
@@ -35,7 +37,8 @@ pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppSta
             settings.limits.max_event_streams,
         ),
         movr,
-        templates: Templates::load()?,
+        city_menus: CityMenus::render(&templates, settings.region)?,
+        templates,
         region: settings.region,
         maps_key: settings.api_key.clone(),
         map_tiles: settings.map_tiles.clone(),

@@ -10,7 +10,7 @@ use crate::live::LiveVehicles;
 use crate::rate_limit::RateLimits;
 use crate::session_check::SessionCheck;
 use crate::templates::Templates;
-use crate::views::RegionView;
+use crate::views::{CityMenus, RegionView};
 
 /// The application's shared state.
 #[derive(Debug)]
@@ -27,6 +27,8 @@ pub struct AppState {
     pub map_tiles: MapTiles,
     /// Every region and its cities, as menus show them (built once).
     pub regions: Vec<RegionView>,
+    /// The city switcher's buttons for each current city (rendered once).
+    pub city_menus: CityMenus,
     /// This instance's abuse limits.
     pub limits: RateLimits,
     /// `X-Forwarded-For` entries added by the deployment's own proxies.

@@ -7,6 +7,10 @@ use tera::{Context, Tera};
 /// Every template, by name.
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../../templates/base.html")),
+    (
+        "city_menu.html",
+        include_str!("../../../templates/city_menu.html"),
+    ),
     ("error.html", include_str!("../../../templates/error.html")),
     ("login.html", include_str!("../../../templates/login.html")),
     (
@@ -78,7 +82,7 @@ mod tests {
         context.insert(
             "nav",
             &serde_json::json!({
-                "regions": [],
+                "city_menu": "",
                 "city": {"key": "new york", "name": "New York", "slug": "new-york"},
                 "region": "gcp-us-east1",
                 "instance_region": "gcp-us-east1",

@@ -4,9 +4,13 @@
 
 use movr_core::{City, Place, Region, Ride, Vehicle, VehicleStatus};
 use serde::Serialize;
-use tera::escape_html;
 
 use crate::config::MapTiles;
+use crate::templates::Templates;
+
+mod vehicle_list;
+
+pub use vehicle_list::vehicle_list_items;
 
 /// A city in menus and headings.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -59,7 +63,41 @@ pub fn regions(serving: Region) -> Vec<RegionView> {
         .collect()
 }
 
-/// A vehicle as listed on the vehicles page and the profile.
+/// The city switcher's buttons for each current city, rendered once at
+/// start-up (`city_menu.html`): they change only with the current city,
+/// and every page shows them, so no request pays for their look-ups.
+#[derive(Debug)]
+pub struct CityMenus {
+    menus: Vec<(City, String)>,
+}
+
+impl CityMenus {
+    /// Renders the menu of every city for an instance serving `serving`.
+    pub fn render(templates: &Templates, serving: Region) -> Result<Self, tera::Error> {
+        let regions = regions(serving);
+        let menus = City::ALL
+            .into_iter()
+            .map(|city| {
+                let mut context = tera::Context::new();
+                context.insert("regions", &regions);
+                context.insert("current", city.as_str());
+                Ok((city, templates.render("city_menu.html", &context)?))
+            })
+            .collect::<Result<_, tera::Error>>()?;
+        Ok(Self { menus })
+    }
+
+    /// The menu's HTML when `city` is the current city.
+    pub fn for_city(&self, city: City) -> &str {
+        self.menus
+            .iter()
+            .find(|(menu_city, _)| *menu_city == city)
+            .map_or("", |(_, menu)| menu)
+    }
+}
+
+/// A vehicle as the owner's profile lists it (the vehicles page's items
+/// are [`vehicle_list_items`]).
 #[derive(Debug, Serialize)]
 pub struct VehicleCard<'a> {
     /// Its id (form actions).
@@ -72,79 +110,21 @@ pub struct VehicleCard<'a> {
     pub brand: &'a str,
     /// Where it was left.
     pub location: &'a str,
-    /// When it was listed, `YYYY-MM-DD`.
-    pub added: String,
     /// Whether a ride can start on it.
     pub available: bool,
-    /// The list item's `data-*` attributes that the map and the live
-    /// updates read (id, type, status, name, place and, when known, its
-    /// coordinates), built and escaped here once: one template look-up
-    /// instead of ten per vehicle on the busiest page.
-    pub data: String,
-    /// The Google Maps embed of its location, when maps are on.
-    pub map_url: Option<String>,
 }
 
-impl<'a> VehicleCard<'a> {
-    /// The card of `vehicle`; `maps_key` turns the map on.
-    pub fn new(vehicle: &'a Vehicle, maps_key: Option<&str>) -> Self {
+impl<'a> From<&'a Vehicle> for VehicleCard<'a> {
+    fn from(vehicle: &'a Vehicle) -> Self {
         Self {
             id: vehicle.id.to_string(),
             kind: vehicle.vehicle_type.as_str(),
             color: &vehicle.color,
             brand: &vehicle.brand,
             location: vehicle.last_location.label(),
-            added: vehicle.date_added.format("%Y-%m-%d").to_string(),
             available: vehicle.status == VehicleStatus::Available,
-            data: data_attributes(vehicle),
-            map_url: maps_key.map(|key| map_url(key, vehicle)),
         }
     }
-}
-
-/// `vehicle`'s list item attributes for the scripts (see
-/// [`VehicleCard::data`]); every value is HTML-escaped.
-fn data_attributes(vehicle: &Vehicle) -> String {
-    use std::fmt::Write;
-    let location = &vehicle.last_location;
-    let status = match vehicle.status {
-        VehicleStatus::Available => "available",
-        _ => "in_use",
-    };
-    let kind = vehicle.vehicle_type.as_str();
-    let mut data = format!(
-        "data-vehicle-id=\"{}\" data-kind=\"{kind}\" data-status=\"{status}\" \
-         data-name=\"{} {} {kind}\" data-location=\"{}\"",
-        vehicle.id,
-        escape_html(&vehicle.color),
-        escape_html(&vehicle.brand),
-        escape_html(location.label()),
-    );
-    if let Some(point) = location.point() {
-        // Numbers need no escaping.
-        let _ = write!(
-            data,
-            " data-longitude=\"{}\" data-latitude=\"{}\"",
-            point.x(),
-            point.y()
-        );
-    }
-    data
-}
-
-/// The Google Maps Embed URL showing where `vehicle` was left.
-fn map_url(key: &str, vehicle: &Vehicle) -> String {
-    let place = match vehicle.last_location.point() {
-        Some(point) => format!("{},{}", point.y(), point.x()),
-        None => format!(
-            "{}, {}",
-            vehicle.last_location.label(),
-            vehicle.city.display_name()
-        ),
-    };
-    let query =
-        serde_urlencoded::to_string([("key", key), ("q", place.as_str())]).unwrap_or_default();
-    format!("https://www.google.com/maps/embed/v1/place?{query}")
 }
 
 /// What a page's map needs: where its tiles come from, where to centre
@@ -222,65 +202,9 @@ pub fn ride_length(length: chrono::TimeDelta) -> String {
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
-    use movr_core::{Location, RideId, UserId, VehicleId, VehicleType};
+    use movr_core::{Location, RideId, UserId, VehicleId};
 
     use super::*;
-
-    fn vehicle(point: Option<geo_types::Point<f64>>) -> Vehicle {
-        Vehicle {
-            id: VehicleId::new(),
-            city: City::Paris,
-            owner_id: UserId::new(),
-            vehicle_type: VehicleType::Bike,
-            status: VehicleStatus::InUse,
-            date_added: Utc
-                .with_ymd_and_hms(2026, 5, 17, 8, 30, 0)
-                .single()
-                .expect("date"),
-            last_location: Location::new("Pont Neuf & Co", point).expect("location"),
-            color: "red".into(),
-            brand: "Vélib".into(),
-        }
-    }
-
-    #[test]
-    fn a_card_formats_once_and_encodes_the_map_query() {
-        let v = vehicle(None);
-        let card = VehicleCard::new(&v, Some("k&y"));
-        assert_eq!(card.added, "2026-05-17");
-        assert!(!card.available);
-        assert_eq!(
-            card.map_url.as_deref(),
-            Some(
-                "https://www.google.com/maps/embed/v1/place?key=k%26y&q=Pont+Neuf+%26+Co%2C+Paris"
-            )
-        );
-        assert!(VehicleCard::new(&v, None).map_url.is_none());
-        let v = vehicle(Some(geo_types::Point::new(2.34, 48.85)));
-        let url = VehicleCard::new(&v, Some("k")).map_url.expect("map");
-        assert!(url.ends_with("q=48.85%2C2.34"), "{url}");
-    }
-
-    #[test]
-    fn a_cards_script_data_is_escaped_and_has_the_point_when_known() {
-        let mut v = vehicle(None);
-        v.color = "\"red\" <b>".into();
-        let card = VehicleCard::new(&v, None);
-        assert_eq!(
-            card.data,
-            format!(
-                "data-vehicle-id=\"{}\" data-kind=\"bike\" data-status=\"in_use\" \
-                 data-name=\"&quot;red&quot; &lt;b&gt; Vélib bike\" data-location=\"Pont Neuf &amp; Co\"",
-                v.id
-            )
-        );
-        let v = vehicle(Some(geo_types::Point::new(2.34, 48.85)));
-        assert!(
-            VehicleCard::new(&v, None)
-                .data
-                .ends_with(" data-longitude=\"2.34\" data-latitude=\"48.85\""),
-        );
-    }
 
     #[test]
     fn a_finished_ride_says_how_long_it_took() {

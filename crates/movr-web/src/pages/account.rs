@@ -168,6 +168,7 @@ fn register_form(
     let mut context = Context::new();
     context.insert("values", values);
     context.insert("errors", errors);
+    context.insert("regions", &page.state.regions);
     if let Some(refused) = refused {
         context.insert("refused", &refused.to_string());
     }

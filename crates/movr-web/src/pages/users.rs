@@ -88,10 +88,7 @@ pub async fn profile(
     let mut context = Context::new();
     context.insert("user", &user);
     context.insert("home_city", &CityView::from(user.city));
-    let vehicles: Vec<_> = vehicles
-        .iter()
-        .map(|vehicle| VehicleCard::new(vehicle, None))
-        .collect();
+    let vehicles: Vec<_> = vehicles.iter().map(VehicleCard::from).collect();
     context.insert("vehicles", &vehicles);
     context.insert("older", &older);
     context.insert("paged", &before.is_some());

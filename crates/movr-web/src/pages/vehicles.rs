@@ -16,7 +16,7 @@ use crate::forms::{Button, ProtectedForm};
 use crate::middleware::ClientAddr;
 use crate::page::Page;
 use crate::session::FlashLevel;
-use crate::views::{CityView, MapView, VehicleCard};
+use crate::views::{CityView, MapView, vehicle_list_items};
 
 /// The listing's query: `?before=<vehicle id>` shows older vehicles.
 #[derive(Debug, Default, Deserialize)]
@@ -45,12 +45,9 @@ pub async fn list(page: Page, Query(query): Query<ListingQuery>) -> poem::Result
         .maps_key
         .as_ref()
         .map(|key| key.expose().as_str());
-    let vehicles: Vec<_> = vehicles
-        .iter()
-        .map(|vehicle| VehicleCard::new(vehicle, maps_key))
-        .collect();
     let mut context = Context::new();
-    context.insert("vehicles", &vehicles);
+    context.insert("vehicle_items", &vehicle_list_items(&vehicles, maps_key));
+    context.insert("any_vehicles", &!vehicles.is_empty());
     context.insert("city", &CityView::from(page.city));
     context.insert("map", &MapView::new(&page.state.map_tiles, page.city));
     context.insert("older", &older);
