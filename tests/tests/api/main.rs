@@ -8,11 +8,14 @@
 
 mod auth;
 mod errors;
+mod generators;
 mod limits;
 mod live;
+mod python_client;
 mod resources;
 mod server_timing;
 mod spec;
 mod support;
 mod timeouts;
 mod typed_client;
+mod typescript_client;
