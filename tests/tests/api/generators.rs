@@ -123,3 +123,17 @@ pub fn shown(output: &std::process::Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+#[test]
+fn the_readme_installs_the_pinned_generators() {
+    let readme = std::fs::read_to_string(workspace_file("README.md")).unwrap();
+    for install in [
+        format!("pip install openapi-python-client=={OPENAPI_PYTHON_CLIENT_VERSION}"),
+        format!("npm install --global openapi-typescript@{OPENAPI_TYPESCRIPT_VERSION}"),
+    ] {
+        assert!(
+            readme.contains(&install),
+            "README.md does not say `{install}`"
+        );
+    }
+}
