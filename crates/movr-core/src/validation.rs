@@ -132,7 +132,8 @@ pub(crate) const NO_CONTROL: &str = "must not contain control characters";
 /// people, they can reverse or hide text ("Trojan Source" tricks), so no
 /// displayed field accepts them.
 pub(crate) fn is_format(c: char) -> bool {
-    c.general_category() == GeneralCategory::Format
+    // No ASCII character is one, and most text is ASCII: skip the table.
+    !c.is_ascii() && c.general_category() == GeneralCategory::Format
 }
 
 /// The reason given for input containing the invisible formatting
@@ -632,6 +633,14 @@ mod tests {
             reason(ShortText::parse("color", "re\u{1b}[0md")),
             NO_CONTROL
         );
+    }
+
+    #[test]
+    fn no_ascii_character_is_a_formatting_character() {
+        // is_format's shortcut rests on this.
+        for c in (0..=127_u8).map(char::from) {
+            assert_ne!(c.general_category(), GeneralCategory::Format, "{c:?}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod limits;
 pub mod model;
 
 mod cities;
+mod core_json;
 mod plain_refs;
 mod rides;
 mod tokens;

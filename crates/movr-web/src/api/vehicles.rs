@@ -3,17 +3,19 @@
 
 use std::sync::Arc;
 
-use movr_core::{City, NewVehicleForm, VehicleId};
+use movr_core::{City, NewVehicleForm, Vehicle, VehicleId};
 use movr_service::{Entity, VEHICLES_PER_PAGE, next_before};
 use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::{ApiTags, Created, Done};
 use crate::api::auth::BearerToken;
+use crate::api::core_json::CoreJson;
 use crate::api::error::{
     AddVehicle, ApiError, EventStream, Failure, Listing, RemoveVehicle, VehicleLookup,
 };
@@ -70,6 +72,26 @@ pub struct VehiclePage {
     pub next_before: Option<Uuid>,
 }
 
+/// A [`VehiclePage`] as serde writes it from `movr-core` values
+/// ([`CoreJson`]): the listings' answer.
+#[derive(Debug, Serialize)]
+pub struct VehiclePageBody {
+    vehicles: Vec<Vehicle>,
+    next_before: Option<VehicleId>,
+}
+
+impl VehiclePageBody {
+    /// The page of `vehicles`, with the cursor of the next one when it is
+    /// full.
+    fn new(vehicles: Vec<Vehicle>) -> CoreJson<Self, VehiclePage> {
+        let next_before = next_before(&vehicles, VEHICLES_PER_PAGE, |v| v.id);
+        CoreJson::new(Self {
+            vehicles,
+            next_before,
+        })
+    }
+}
+
 /// `/cities/{city}/vehicles…`, `/vehicles`, `/users/me/vehicles`.
 #[derive(Debug)]
 pub struct VehiclesApi;
@@ -90,7 +112,7 @@ impl VehiclesApi {
         city: Path<CityJson>,
         /// The `next_before` of the previous page.
         before: Query<Option<Uuid>>,
-    ) -> Result<Json<VehiclePage>, Failure<Listing>> {
+    ) -> Result<CoreJson<VehiclePageBody, VehiclePage>, Failure<Listing>> {
         let city = City::from(city.0);
         let vehicles = match before.0 {
             Some(id) => {
@@ -101,10 +123,7 @@ impl VehiclesApi {
             }
             None => state.movr.list_vehicles(city).await?,
         };
-        Ok(Json(VehiclePage {
-            next_before: next_before(&vehicles, VEHICLES_PER_PAGE, |v| v.id.into_uuid()),
-            vehicles: vehicles.into_iter().map(VehicleJson::from).collect(),
-        }))
+        Ok(VehiclePageBody::new(vehicles))
     }
 
     /// The city's vehicles live: a snapshot of the newest 200 that are not
@@ -164,7 +183,7 @@ impl VehiclesApi {
         auth: BearerToken,
         /// The `next_before` of the previous page.
         before: Query<Option<Uuid>>,
-    ) -> Result<Json<VehiclePage>, Failure<Listing>> {
+    ) -> Result<CoreJson<VehiclePageBody, VehiclePage>, Failure<Listing>> {
         let actor = auth.0.actor;
         let vehicles = match before.0 {
             Some(id) => {
@@ -175,10 +194,7 @@ impl VehiclesApi {
             }
             None => state.movr.owned_vehicles(actor).await?,
         };
-        Ok(Json(VehiclePage {
-            next_before: next_before(&vehicles, VEHICLES_PER_PAGE, |v| v.id.into_uuid()),
-            vehicles: vehicles.into_iter().map(VehicleJson::from).collect(),
-        }))
+        Ok(VehiclePageBody::new(vehicles))
     }
 
     /// Lists a vehicle of the caller's, in the caller's city.
@@ -224,5 +240,54 @@ impl VehiclesApi {
         }
         state.movr.remove_vehicle(actor, id).await?;
         Ok(Done::Done)
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "a panic is how a test fails")]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use movr_core::{Location, UserId, VehicleStatus, VehicleType};
+    use poem_openapi::types::ToJSON;
+
+    use super::*;
+
+    fn vehicles(count: i64) -> Vec<Vehicle> {
+        (0..count)
+            .map(|n| Vehicle {
+                id: VehicleId::new(),
+                city: City::NewYork,
+                owner_id: UserId::new(),
+                vehicle_type: VehicleType::Bike,
+                status: VehicleStatus::Available,
+                date_added: Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap(),
+                last_location: Location::new(
+                    &format!("Pier {n}"),
+                    (n % 2 == 0).then(|| geo_types::Point::new(-74.0, 40.7)),
+                )
+                .unwrap(),
+                color: "red".into(),
+                brand: "Merida".into(),
+            })
+            .collect()
+    }
+
+    /// The listings' body is what the spec describes: the twin's JSON.
+    #[test]
+    fn a_page_body_is_the_described_pages_json_full_or_last() {
+        for count in [VEHICLES_PER_PAGE, 3, 0] {
+            let vehicles = vehicles(count);
+            let twin = VehiclePage {
+                next_before: next_before(&vehicles, VEHICLES_PER_PAGE, |v| v.id.into_uuid()),
+                vehicles: vehicles.iter().cloned().map(VehicleJson::from).collect(),
+            };
+            let body = VehiclePageBody::new(vehicles).body;
+            assert_eq!(
+                serde_json::to_value(&body).unwrap(),
+                twin.to_json().unwrap(),
+                "{count} vehicles"
+            );
+            assert_eq!(body.next_before.is_some(), count == VEHICLES_PER_PAGE);
+        }
     }
 }
