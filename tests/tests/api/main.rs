@@ -7,6 +7,7 @@
 #![allow(missing_docs, reason = "test binary")]
 
 mod auth;
+mod client;
 mod errors;
 mod generators;
 mod limits;
@@ -17,5 +18,4 @@ mod server_timing;
 mod spec;
 mod support;
 mod timeouts;
-mod typed_client;
 mod typescript_client;
