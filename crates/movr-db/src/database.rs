@@ -11,6 +11,7 @@ use scoped_futures::ScopedBoxFuture;
 
 use crate::error::DbError;
 use crate::pool::{self, LastConnectionError, Manager, Pool, PoolConfig};
+use crate::prepared::PrepareOnce;
 use crate::retry::RetryPolicy;
 use crate::sqlstate;
 use crate::statement_log::HEALTH_CHECK_SQL;
@@ -189,7 +190,9 @@ impl Database {
         let pooled = &mut *pooled;
         sqlstate::scope(
             &pooled.server_error,
-            diesel::sql_query(HEALTH_CHECK_SQL).execute(&mut pooled.connection),
+            diesel::sql_query(HEALTH_CHECK_SQL)
+                .prepared()
+                .execute(&mut pooled.connection),
         )
         .await?;
         Ok(())

@@ -34,6 +34,7 @@ pub mod error;
 mod location;
 pub mod migrations;
 pub mod pool;
+pub mod prepared;
 pub mod regions;
 pub mod retry;
 pub mod rides;

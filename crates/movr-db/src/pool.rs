@@ -9,6 +9,7 @@ use diesel::ConnectionError;
 use diesel_async::pooled_connection::{PoolError, PoolableConnection};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
+use crate::prepared::PrepareOnce;
 use crate::sqlstate::LastServerError;
 use crate::statement_log::{HEALTH_CHECK_SQL, StatementLog};
 use crate::{connect, transport};
@@ -248,6 +249,7 @@ impl bb8::ManageConnection for Manager {
         }
         if pooled.returned_at.elapsed() >= self.config.verify_after_idle {
             diesel::sql_query(HEALTH_CHECK_SQL)
+                .prepared()
                 .execute(&mut pooled.connection)
                 .await
                 .map_err(PoolError::QueryError)?;

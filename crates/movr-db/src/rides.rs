@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::error::DbError;
 use crate::location::{coordinates, location_from_columns};
+use crate::prepared::PrepareOnce;
 use crate::schema::rides;
 
 /// The columns every ride statement returns, in [`RideRow`]'s order.
@@ -136,6 +137,7 @@ pub async fn start(
         .bind::<Text, _>(rider_city.as_str())
         .bind::<SqlUuid, _>(rider_id)
         .bind::<SqlUuid, _>(ride_id)
+        .prepared()
         .load(conn)
         .await?
         .pop())
@@ -182,6 +184,7 @@ pub async fn end(
         .bind::<Text, _>(location.label())
         .bind::<Nullable<Float8>, _>(longitude)
         .bind::<Nullable<Float8>, _>(latitude)
+        .prepared()
         .load(conn)
         .await?
         .pop())
@@ -245,6 +248,7 @@ pub async fn list_for_rider(
         .bind::<SqlUuid, _>(rider_id)
         .bind::<Nullable<SqlUuid>, _>(before)
         .bind::<BigInt, _>(limit)
+        .prepared()
         .load(conn)
         .await?)
 }

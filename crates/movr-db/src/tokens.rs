@@ -11,6 +11,7 @@ use movr_core::City;
 use uuid::Uuid;
 
 use crate::error::DbError;
+use crate::prepared::PrepareOnce;
 use crate::schema::{api_tokens, users};
 
 /// Records a token (by its hash) for user (`city`, `id`), valid until
@@ -60,6 +61,7 @@ pub async fn prune(
     .bind::<Text, _>(city.as_str())
     .bind::<SqlUuid, _>(user_id)
     .bind::<BigInt, _>(keep)
+    .prepared()
     .execute(conn)
     .await?)
 }

@@ -9,6 +9,7 @@ use movr_core::{City, User, UserId};
 use uuid::Uuid;
 
 use crate::error::DbError;
+use crate::prepared::PrepareOnce;
 use crate::schema::{usernames, users};
 
 /// A `users` row, password hash included: it never leaves the service layer.
@@ -92,6 +93,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, user: NewUserRow<'_>) -> Resul
     .bind::<Text, _>(user.email)
     .bind::<Text, _>(user.username)
     .bind::<Text, _>(user.password_hash)
+    .prepared()
     .execute(conn)
     .await?;
     Ok(())
@@ -175,8 +177,8 @@ pub async fn list_in_city(
         .bind::<Text, _>(city.as_str())
         .bind::<BigInt, _>(limit);
     Ok(match after {
-        Some(user) => query.bind::<SqlUuid, _>(user).load(conn).await?,
-        None => query.load(conn).await?,
+        Some(user) => query.bind::<SqlUuid, _>(user).prepared().load(conn).await?,
+        None => query.prepared().load(conn).await?,
     })
 }
 
@@ -210,6 +212,7 @@ pub async fn soft_delete(
     )
     .bind::<Text, _>(city.as_str())
     .bind::<SqlUuid, _>(id)
+    .prepared()
     .execute(conn)
     .await?;
     Ok(deleted == 1)

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::error::DbError;
 use crate::location::{coordinates, location_from_columns};
+use crate::prepared::PrepareOnce;
 use crate::schema::vehicles;
 
 /// A `vehicles` row.
@@ -127,6 +128,7 @@ pub async fn insert(
     .bind::<Text, _>(vehicle.color)
     .bind::<Text, _>(vehicle.brand)
     .bind::<BigInt, _>(max_per_owner)
+    .prepared()
     .load(conn)
     .await?
     .pop())
@@ -212,8 +214,14 @@ pub async fn list_in_city(
         .bind::<Text, _>(city.as_str())
         .bind::<BigInt, _>(limit);
     Ok(match before {
-        Some(vehicle) => query.bind::<SqlUuid, _>(vehicle).load(conn).await?,
-        None => query.load(conn).await?,
+        Some(vehicle) => {
+            query
+                .bind::<SqlUuid, _>(vehicle)
+                .prepared()
+                .load(conn)
+                .await?
+        }
+        None => query.prepared().load(conn).await?,
     })
 }
 
@@ -265,6 +273,7 @@ pub async fn list_by_owner(
     .bind::<SqlUuid, _>(owner_id)
     .bind::<Nullable<SqlUuid>, _>(before)
     .bind::<BigInt, _>(limit)
+    .prepared()
     .load(conn)
     .await?)
 }
@@ -300,6 +309,7 @@ pub async fn remove(
     .bind::<Text, _>(city.as_str())
     .bind::<SqlUuid, _>(id)
     .bind::<SqlUuid, _>(owner_id)
+    .prepared()
     .load(conn)
     .await?;
     Ok(removed.iter().any(|row| row.count == 1))

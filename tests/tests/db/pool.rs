@@ -311,3 +311,46 @@ async fn sessions_carry_the_application_name_and_a_statement_timeout() {
     assert!(started.elapsed() < Duration::from_secs(3));
     assert!(matches!(error, DbError::Unavailable(_)), "{error:?}");
 }
+
+/// A statement the app sends again and again is prepared once per
+/// connection and reused: the server keeps it (`pg_prepared_statements`)
+/// instead of parsing, and the client preparing, an unnamed one each time.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repeated_statement_is_prepared_once_per_connection() {
+    let db = TestDb::new().await;
+    let mut config = PoolConfig::new(db.url());
+    config.max_size = 1;
+    let database = &Database::new(&config);
+    for _ in 0..3 {
+        database
+            .run("list", |conn| {
+                async move {
+                    vehicles::list_in_city(conn, City::Rome, None, 10, vehicles::Freshness::Latest)
+                        .await
+                }
+                .scope_boxed()
+            })
+            .await
+            .expect("the listing runs");
+    }
+    let kept = database
+        .run("count", |conn| {
+            async move {
+                int(
+                    conn,
+                    // Named (kept) statements only, this one aside.
+                    "SELECT count(*)::int8 AS value FROM pg_prepared_statements \
+                     WHERE name <> '' AND statement LIKE '%FROM vehicles%' \
+                     AND statement NOT LIKE '%pg_prepared_statements%'",
+                )
+                .await
+            }
+            .scope_boxed()
+        })
+        .await
+        .expect("the count runs");
+    assert_eq!(
+        kept, 1,
+        "the listing, prepared once on the pool's one connection"
+    );
+}
