@@ -6,6 +6,8 @@
 
 -- Session setup, on every new connection:
 SET default_transaction_isolation = 'repeatable read'; SET statement_timeout = '30000ms';
+-- and, PostgreSQL only (behind the dialect switch):
+SET plan_cache_mode = 'force_generic_plan';
 
 BEGIN ISOLATION LEVEL SERIALIZABLE;
 

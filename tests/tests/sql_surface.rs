@@ -13,10 +13,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use movr_core::{City, Location, NewUserForm, NewVehicleForm};
 use movr_db::PoolConfig;
-use movr_db::pool::session_setup_sql;
+use movr_db::pool::{POSTGRES_SESSION_SQL, session_setup_sql};
 use movr_db::regions::{DatabaseRegions, SHOW_REGIONS_SQL, SHOW_SURVIVAL_GOAL_SQL, region_plan};
 use movr_db::vehicles::{Freshness, list_in_city_sql};
-use movr_db::{SurvivalGoal, schema_layout};
+use movr_db::{Dialect, SurvivalGoal, schema_layout};
 use movr_service::{Actor, MovR};
 use movr_tests::TestDb;
 use tracing::span::{Attributes, Id};
@@ -140,7 +140,12 @@ fn render(statements: &BTreeSet<String>) -> String {
          -- switch). Migrations are in schema/postgres/.\n\n\
          -- Session setup, on every new connection:\n",
     );
-    text.push_str(&session_setup_sql(PoolConfig::new("").statement_timeout));
+    text.push_str(&session_setup_sql(
+        PoolConfig::new("").statement_timeout,
+        Dialect::CockroachDb,
+    ));
+    text.push_str(";\n-- and, PostgreSQL only (behind the dialect switch):\n");
+    text.push_str(POSTGRES_SESSION_SQL);
     text.push_str(";\n");
     for statement in statements {
         text.push('\n');

@@ -9,6 +9,7 @@ use diesel::ConnectionError;
 use diesel_async::pooled_connection::{PoolError, PoolableConnection};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
+use crate::dialect::Dialect;
 use crate::prepared::PrepareOnce;
 use crate::sqlstate::LastServerError;
 use crate::statement_log::{HEALTH_CHECK_SQL, StatementLog};
@@ -279,7 +280,13 @@ impl bb8::ManageConnection for Manager {
 /// Multi-statement transactions (`Database::transaction`) stay SERIALIZABLE.
 /// CockroachDB runs SERIALIZABLE unless REPEATABLE READ is enabled on the
 /// cluster, and accepts both settings.
-pub fn session_setup_sql(statement_timeout: Option<Duration>) -> String {
+///
+/// On PostgreSQL, prepared statements ([`crate::prepared`]) keep their
+/// generic plan (`plan_cache_mode`): every statement of ours is a look-up by
+/// key or index whose plan does not depend on the values, and PostgreSQL's
+/// own choice re-planned the ride statements on every call (a third of the
+/// database's work per ride). CockroachDB caches its plans itself.
+pub fn session_setup_sql(statement_timeout: Option<Duration>, dialect: Dialect) -> String {
     let mut sql = "SET default_transaction_isolation = 'repeatable read'".to_owned();
     if let Some(timeout) = statement_timeout {
         sql.push_str(&format!(
@@ -287,8 +294,15 @@ pub fn session_setup_sql(statement_timeout: Option<Duration>) -> String {
             timeout.as_millis()
         ));
     }
+    if dialect == Dialect::Postgres {
+        sql.push_str("; ");
+        sql.push_str(POSTGRES_SESSION_SQL);
+    }
     sql
 }
+
+/// The PostgreSQL-only part of [`session_setup_sql`].
+pub const POSTGRES_SESSION_SQL: &str = "SET plan_cache_mode = 'force_generic_plan'";
 
 /// Opens one connection and prepares its session; returns it with its
 /// server-error slot (see `sqlstate`).
@@ -300,9 +314,10 @@ pub(crate) async fn setup(
     if pg.get_application_name().is_none() {
         pg.application_name(&config.application_name);
     }
-    let (mut connection, last_error) = transport::open(&pg, connect::connector(&tls)?).await?;
+    let (mut connection, last_error, dialect) =
+        transport::open(&pg, connect::connector(&tls)?).await?;
     connection
-        .batch_execute(&session_setup_sql(config.statement_timeout))
+        .batch_execute(&session_setup_sql(config.statement_timeout, dialect))
         .await
         .map_err(ConnectionError::CouldntSetupConfiguration)?;
     if let Some(log) = statement_log {
@@ -318,12 +333,17 @@ mod tests {
     #[test]
     fn the_session_setup_bounds_statements_when_asked() {
         assert_eq!(
-            session_setup_sql(Some(Duration::from_millis(2500))),
+            session_setup_sql(Some(Duration::from_millis(2500)), Dialect::CockroachDb),
             "SET default_transaction_isolation = 'repeatable read'; SET statement_timeout = '2500ms'"
         );
         assert_eq!(
-            session_setup_sql(None),
+            session_setup_sql(None, Dialect::CockroachDb),
             "SET default_transaction_isolation = 'repeatable read'"
+        );
+        assert_eq!(
+            session_setup_sql(None, Dialect::Postgres),
+            "SET default_transaction_isolation = 'repeatable read'; \
+             SET plan_cache_mode = 'force_generic_plan'"
         );
     }
 

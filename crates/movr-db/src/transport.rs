@@ -25,6 +25,7 @@ use tokio_postgres::config::{Host, LoadBalanceHosts, SslNegotiation, TargetSessi
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use crate::dialect::Dialect;
 use crate::sqlstate::{LastServerError, Sniffer};
 
 /// A TCP or Unix-domain socket.
@@ -107,7 +108,7 @@ fn failed(context: impl std::fmt::Display, error: impl std::fmt::Display) -> Con
 pub(crate) async fn open(
     config: &tokio_postgres::Config,
     mut tls: Option<MakeRustlsConnect>,
-) -> Result<(AsyncPgConnection, LastServerError), ConnectionError> {
+) -> Result<(AsyncPgConnection, LastServerError, Dialect), ConnectionError> {
     if config.get_target_session_attrs() != TargetSessionAttrs::Any {
         return Err(ConnectionError::InvalidConnectionUrl(
             "target_session_attrs is not supported".to_owned(),
@@ -225,9 +226,9 @@ async fn start(
     socket: Socket,
     name: Option<&str>,
     tls: Option<&mut MakeRustlsConnect>,
-) -> Result<(AsyncPgConnection, LastServerError), ConnectionError> {
+) -> Result<(AsyncPgConnection, LastServerError, Dialect), ConnectionError> {
     let last_error = LastServerError::default();
-    let client = match tls {
+    let (client, dialect) = match tls {
         Some(tls) => {
             let Ok(connector) = <MakeRustlsConnect as MakeTlsConnect<Socket>>::make_tls_connect(
                 tls,
@@ -241,8 +242,9 @@ async fn start(
                 .connect_raw(stream, SniffedTls(connector))
                 .await
                 .map_err(|error| failed("cannot start the session", chain(&error)))?;
+            let dialect = engine(&connection);
             spawn(connection);
-            client
+            (client, dialect)
         }
         _ => {
             let stream = Sniffer::new(socket, false, last_error.clone());
@@ -250,11 +252,29 @@ async fn start(
                 .connect_raw(stream, tokio_postgres::NoTls)
                 .await
                 .map_err(|error| failed("cannot start the session", chain(&error)))?;
+            let dialect = engine(&connection);
             spawn(connection);
-            client
+            (client, dialect)
         }
     };
-    Ok((AsyncPgConnection::try_from(client).await?, last_error))
+    Ok((
+        AsyncPgConnection::try_from(client).await?,
+        last_error,
+        dialect,
+    ))
+}
+
+/// The engine, from the parameters the server reported at startup:
+/// CockroachDB reports `crdb_version`, PostgreSQL does not.
+fn engine<S, T>(connection: &tokio_postgres::Connection<S, T>) -> Dialect
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    match connection.parameter("crdb_version") {
+        Some(_) => Dialect::CockroachDb,
+        None => Dialect::Postgres,
+    }
 }
 
 fn spawn<F>(connection: F)

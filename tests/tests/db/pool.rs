@@ -12,7 +12,7 @@ use movr_tests::TestDb;
 use scoped_futures::ScopedFutureExt;
 use uuid::Uuid;
 
-use crate::support::{self, CARL, ClosedPort, boolean, chain, int};
+use crate::support::{self, CARL, ClosedPort, boolean, chain, int, text};
 
 async fn backend_pid(database: &Database) -> Result<i64, DbError> {
     database
@@ -353,4 +353,20 @@ async fn a_repeated_statement_is_prepared_once_per_connection() {
         kept, 1,
         "the listing, prepared once on the pool's one connection"
     );
+}
+
+/// The engine is told apart at startup (CockroachDB reports
+/// `crdb_version`): on PostgreSQL every session keeps generic plans.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_postgresql_session_keeps_generic_plans() {
+    let db = TestDb::new().await;
+    let database = &Database::new(&PoolConfig::new(db.url()));
+    let mode = database
+        .run("show", |conn| {
+            async move { text(conn, "SELECT current_setting('plan_cache_mode') AS value").await }
+                .scope_boxed()
+        })
+        .await
+        .expect("the setting reads");
+    assert_eq!(mode, "force_generic_plan");
 }
