@@ -292,10 +292,8 @@ async fn sessions_carry_the_application_name_and_a_statement_timeout() {
     let database = Database::new(&config);
     let name = database
         .run("name", |conn| {
-            async move {
-                support::text(conn, "SELECT current_setting('application_name') AS value").await
-            }
-            .scope_boxed()
+            async move { text(conn, "SELECT current_setting('application_name') AS value").await }
+                .scope_boxed()
         })
         .await
         .expect("read the application name");
@@ -303,8 +301,7 @@ async fn sessions_carry_the_application_name_and_a_statement_timeout() {
     let started = Instant::now();
     let error = database
         .run("slow", |conn| {
-            async move { support::text(conn, "SELECT pg_sleep(5)::text AS value").await }
-                .scope_boxed()
+            async move { text(conn, "SELECT pg_sleep(5)::text AS value").await }.scope_boxed()
         })
         .await
         .expect_err("cancelled by the server");
