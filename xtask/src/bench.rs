@@ -240,7 +240,8 @@ fn measure(
     )?;
     let peak_rss_kib = rss_kib(server.id(), "VmHWM:")?;
     let rss_now_kib = rss_kib(server.id(), "VmRSS:")?;
-    let pgbench_tps = pgbench(cluster, &dir, options)?;
+    let simple_tps = pgbench(cluster, &dir, options, "simple")?;
+    let prepared_tps = pgbench(cluster, &dir, options, "prepared")?;
     let _ = std::fs::remove_dir_all(&dir);
 
     let mut report = String::new();
@@ -277,10 +278,13 @@ fn measure(
         peak_rss_kib as f64 / 1024.0,
         rss_now_kib as f64 / 1024.0
     );
+    let share = |tps: f64| vehicles_page.requests_per_second / tps.max(1.0);
     let _ = writeln!(
         report,
-        "pgbench, the vehicles page's SQL: {pgbench_tps:.0} tps (GET /vehicles reaches {:.0} % of it)",
-        100.0 * vehicles_page.requests_per_second / pgbench_tps.max(1.0)
+        "pgbench, the vehicles page's SQL: {simple_tps:.0} tps with the simple protocol \
+         (GET /vehicles reaches {:.2}x of it), {prepared_tps:.0} tps prepared ({:.2}x)",
+        share(simple_tps),
+        share(prepared_tps)
     );
     println!("{report}");
     Ok(())
@@ -491,7 +495,14 @@ const VEHICLES_PAGE_SQL: &str = "SELECT city, id, type AS type_, owner_id, date_
     WHERE city = 'new york' AND status <> 'removed' \
     ORDER BY date_added DESC, id DESC LIMIT 50;\n";
 
-fn pgbench(cluster: &LocalCluster, dir: &Path, options: &BenchOptions) -> Result<f64, String> {
+/// pgbench's tps on the vehicles page's SQL with its query `protocol`
+/// (`simple`: parsed and planned each time; `prepared`: once).
+fn pgbench(
+    cluster: &LocalCluster,
+    dir: &Path,
+    options: &BenchOptions,
+    protocol: &str,
+) -> Result<f64, String> {
     let script = dir.join("vehicles.sql");
     std::fs::write(&script, VEHICLES_PAGE_SQL)
         .map_err(|e| format!("cannot write the pgbench script: {e}"))?;
@@ -502,7 +513,7 @@ fn pgbench(cluster: &LocalCluster, dir: &Path, options: &BenchOptions) -> Result
         .args([
             "-n",
             "-M",
-            "prepared",
+            protocol,
             "-j",
             "2",
             "-c",
