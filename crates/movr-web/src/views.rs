@@ -8,8 +8,10 @@ use serde::Serialize;
 use crate::config::MapTiles;
 use crate::templates::Templates;
 
+mod ride_list;
 mod vehicle_list;
 
+pub use ride_list::ended_ride_items;
 pub use vehicle_list::vehicle_list_items;
 
 /// A city in menus and headings.
@@ -158,35 +160,27 @@ impl<'a> MapView<'a> {
     }
 }
 
-/// A ride in the rider's history.
+/// The open ride in the rider's history, with its end form (the ended ones
+/// are [`ended_ride_items`]).
 #[derive(Debug, Serialize)]
 pub struct RideItem<'a> {
     /// Its id (the end-ride form's action).
     pub id: String,
-    /// Still open?
-    pub active: bool,
     /// The vehicle's city, for people.
     pub city: &'static str,
     /// Where it started.
     pub from: &'a str,
-    /// Where it ended, once it has.
-    pub to: Option<&'a str>,
     /// When it started, `YYYY-MM-DD HH:MM UTC`.
     pub started: String,
-    /// How long it took, e.g. `12 min 5 s`, once it has ended.
-    pub length: Option<String>,
 }
 
 impl<'a> From<&'a Ride> for RideItem<'a> {
     fn from(ride: &'a Ride) -> Self {
         Self {
             id: ride.id.to_string(),
-            active: ride.is_active(),
             city: ride.city.display_name(),
             from: ride.start_location.label(),
-            to: ride.end_location.as_ref().map(|location| location.label()),
             started: ride.start_time.format("%Y-%m-%d %H:%M UTC").to_string(),
-            length: ride.length().map(ride_length),
         }
     }
 }
@@ -201,33 +195,11 @@ pub fn ride_length(length: chrono::TimeDelta) -> String {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{TimeZone, Utc};
-    use movr_core::{Location, RideId, UserId, VehicleId};
-
     use super::*;
 
     #[test]
-    fn a_finished_ride_says_how_long_it_took() {
-        let start = Utc
-            .with_ymd_and_hms(2026, 5, 17, 8, 30, 0)
-            .single()
-            .expect("date");
-        let ride = Ride {
-            id: RideId::new(),
-            city: City::Rome,
-            vehicle_id: VehicleId::new(),
-            rider_id: UserId::new(),
-            rider_city: City::Rome,
-            start_location: Location::parse("Colosseo").expect("location"),
-            end_location: Some(Location::parse("Trastevere").expect("location")),
-            start_time: start,
-            end_time: Some(start + chrono::TimeDelta::seconds(725)),
-        };
-        let item = RideItem::from(&ride);
-        assert!(!item.active);
-        assert_eq!(item.length.as_deref(), Some("12 min 5 s"));
-        assert_eq!(item.to, Some("Trastevere"));
-        assert_eq!(item.started, "2026-05-17 08:30 UTC");
+    fn a_length_is_in_minutes_and_seconds() {
+        assert_eq!(ride_length(chrono::TimeDelta::seconds(725)), "12 min 5 s");
         assert_eq!(ride_length(chrono::TimeDelta::seconds(40)), "40 s");
     }
 }

@@ -12,7 +12,7 @@ use crate::error::PageError;
 use crate::forms::{Button, ProtectedForm};
 use crate::page::Page;
 use crate::session::FlashLevel;
-use crate::views::{MapView, RideItem, ride_length};
+use crate::views::{MapView, RideItem, ended_ride_items, ride_length};
 
 /// The history page's query: `?before=<ride id>` shows older rides.
 #[derive(Debug, Default, Deserialize)]
@@ -36,16 +36,14 @@ pub async fn list(page: Page, Query(query): Query<HistoryQuery>) -> poem::Result
     }
     .map_err(PageError::from)?;
     let older = next_before(&rides, RIDES_PER_PAGE, |ride| ride.id);
-    let open_in = rides
-        .iter()
-        .find(|ride| ride.is_active())
-        .map(|ride| ride.city);
-    let rides: Vec<RideItem> = rides.iter().map(RideItem::from).collect();
+    let open = rides.iter().find(|ride| ride.is_active());
     let mut context = Context::new();
-    context.insert("rides", &rides);
-    if let Some(city) = open_in {
+    context.insert("any_rides", &!rides.is_empty());
+    context.insert("open_ride", &open.map(RideItem::from));
+    context.insert("ended_rides", &ended_ride_items(&rides));
+    if let Some(open) = open {
         // The end form's map and place suggestions.
-        context.insert("map", &MapView::new(&page.state.map_tiles, city));
+        context.insert("map", &MapView::new(&page.state.map_tiles, open.city));
     }
     context.insert("older", &older);
     context.insert("paged", &before.is_some());
