@@ -1,0 +1,297 @@
+//! `movr-load init`: riders and owners signed up through the API, and the
+//! owners' vehicles added, up to the numbers asked for per city. Reruns
+//! reuse what exists: a taken username is logged in with the state file's
+//! password, and an owner gets only the vehicles it lacks.
+
+use std::fmt;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use futures_util::{StreamExt, TryStreamExt, stream};
+use movr_client::{Client, ErrorCode, Retry};
+use movr_core::{City, NewUserForm, NewVehicleForm, VehicleType};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+
+use crate::cli::InitArgs;
+use crate::scenario::{DROP_OFF, describe};
+use crate::spot::spot;
+use crate::state::{Account, Role, State};
+
+/// The most vehicles `init` gives one owner (the server's default cap is
+/// 20; fleet sessions add more for a moment).
+pub const VEHICLES_PER_OWNER: u32 = 10;
+
+/// What `init` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InitReport {
+    /// Riders signed up now.
+    pub riders_created: u32,
+    /// Riders that existed already.
+    pub riders_reused: u32,
+    /// Owners signed up now.
+    pub owners_created: u32,
+    /// Owners that existed already.
+    pub owners_reused: u32,
+    /// Vehicles added now.
+    pub vehicles_added: u32,
+    /// Vehicles the owners had already.
+    pub vehicles_found: u32,
+}
+
+impl fmt::Display for InitReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "riders:   {} ({} new, {} reused)",
+            self.riders_created + self.riders_reused,
+            self.riders_created,
+            self.riders_reused
+        )?;
+        writeln!(
+            f,
+            "owners:   {} ({} new, {} reused)",
+            self.owners_created + self.owners_reused,
+            self.owners_created,
+            self.owners_reused
+        )?;
+        write!(
+            f,
+            "vehicles: {} ({} added, {} there already)",
+            self.vehicles_added + self.vehicles_found,
+            self.vehicles_added,
+            self.vehicles_found
+        )
+    }
+}
+
+/// One account to have, and for owners how many vehicles.
+struct Wanted {
+    username: String,
+    city: City,
+    role: Role,
+    vehicles: u32,
+}
+
+/// The accounts `args` asks for.
+fn wanted(args: &InitArgs, cities: &[City]) -> Vec<Wanted> {
+    let mut all = Vec::new();
+    for &city in cities {
+        for n in 1..=args.riders {
+            all.push(Wanted {
+                username: format!("{}-{}-r{n}", args.prefix, city.slug()),
+                city,
+                role: Role::Rider,
+                vehicles: 0,
+            });
+        }
+        let owners = args.vehicles.div_ceil(VEHICLES_PER_OWNER).max(1);
+        for n in 1..=owners {
+            // Spread the vehicles evenly: the first owners get the rest.
+            let share = args.vehicles / owners + u32::from(n <= args.vehicles % owners);
+            all.push(Wanted {
+                username: format!("{}-{}-o{n}", args.prefix, city.slug()),
+                city,
+                role: Role::Owner,
+                vehicles: share,
+            });
+        }
+    }
+    all
+}
+
+/// What happened to one account.
+struct Done {
+    account: Account,
+    created: bool,
+    vehicles_added: u32,
+    vehicles_found: u32,
+}
+
+/// Runs `init`: returns what it did and the state file's path.
+pub async fn init(args: &InitArgs) -> anyhow::Result<InitReport> {
+    let cities = args
+        .cities
+        .as_ref()
+        .map_or_else(|| City::ALL.to_vec(), |c| c.0.clone());
+    let mut state = State::read_or_new(&args.state, &args.url)?;
+    let client = Client::builder(&args.url)
+        .timeout(Duration::from_secs(30))
+        .retry(Retry::times(5))
+        .user_agent(concat!("movr-load/", env!("CARGO_PKG_VERSION")))
+        .build()?;
+    let password = state.password.clone();
+    let results: Vec<Done> = stream::iter(wanted(args, &cities))
+        .map(|wanted| ensure(&client, &password, wanted))
+        .buffer_unordered(args.parallel.max(1))
+        .try_collect()
+        .await?;
+    let mut report = InitReport::default();
+    for done in results {
+        match (done.account.role, done.created) {
+            (Role::Rider, true) => report.riders_created += 1,
+            (Role::Rider, false) => report.riders_reused += 1,
+            (Role::Owner, true) => report.owners_created += 1,
+            (Role::Owner, false) => report.owners_reused += 1,
+        }
+        report.vehicles_added += done.vehicles_added;
+        report.vehicles_found += done.vehicles_found;
+        state
+            .accounts
+            .insert(done.account.username.clone(), done.account);
+    }
+    state.write(&args.state)?;
+    Ok(report)
+}
+
+/// Signs `wanted` up, or logs in when the username is taken; for an
+/// owner, adds the vehicles it lacks.
+async fn ensure(client: &Client, password: &str, wanted: Wanted) -> anyhow::Result<Done> {
+    let form = NewUserForm {
+        city: wanted.city.as_str().to_owned(),
+        first_name: "Load".into(),
+        last_name: match wanted.role {
+            Role::Rider => "Rider".into(),
+            Role::Owner => "Owner".into(),
+        },
+        email: format!("{}@load.movr.example", wanted.username),
+        username: wanted.username.clone(),
+        password: password.to_owned(),
+    };
+    let name = &wanted.username;
+    let created = match client.register(&form).await {
+        Ok(_) => true,
+        Err(error) if error.code() == Some(ErrorCode::UsernameTaken) => false,
+        Err(error) => bail!("sign up {name}: {}{}", describe(&error), hint(&error)),
+    };
+    let session = match client.log_in(name, password).await {
+        Ok(session) => session,
+        Err(error) if error.code() == Some(ErrorCode::InvalidCredentials) => bail!(
+            "{name} exists with another password: use the state file that created it, \
+             or another --prefix"
+        ),
+        Err(error) => bail!("log in as {name}: {}{}", describe(&error), hint(&error)),
+    };
+    let me = session
+        .get_me()
+        .await
+        .map_err(|error| anyhow::anyhow!(describe(&error)))
+        .with_context(|| format!("read {name}'s account"))?;
+    if me.city != wanted.city {
+        bail!(
+            "{name} exists in {}, not {}: use another --prefix",
+            me.city,
+            wanted.city
+        );
+    }
+    let mut done = Done {
+        account: Account {
+            username: me.username,
+            city: me.city,
+            role: wanted.role,
+            user_id: me.id,
+        },
+        created,
+        vehicles_added: 0,
+        vehicles_found: 0,
+    };
+    if wanted.role == Role::Owner {
+        let have: Vec<_> = session
+            .my_vehicles_stream()
+            .try_collect()
+            .await
+            .map_err(|error| anyhow::anyhow!(describe(&error)))
+            .with_context(|| format!("list {name}'s vehicles"))?;
+        done.vehicles_found = u32::try_from(have.len()).unwrap_or(u32::MAX);
+        let mut rng = StdRng::from_os_rng();
+        for _ in done.vehicles_found..wanted.vehicles {
+            let form = vehicle_form(wanted.city, &mut rng);
+            session.add_vehicle(&form).await.map_err(|error| {
+                anyhow::anyhow!(
+                    "add a vehicle for {name}: {}{}",
+                    describe(&error),
+                    hint(&error)
+                )
+            })?;
+            done.vehicles_added += 1;
+        }
+    }
+    let _ = session.log_out().await;
+    Ok(done)
+}
+
+/// What to do about a refusal by the abuse limits.
+fn hint(error: &movr_client::Error) -> &'static str {
+    if error.status() == Some(429) {
+        " (the server limits sign-ups, logins and new vehicles per client address: \
+         raise SIGNUP_RATE_PER_CLIENT, LOGIN_RATE_PER_CLIENT and ADD_VEHICLE_RATE_PER_CLIENT \
+         on the deployment under test, or set them to off)"
+    } else {
+        ""
+    }
+}
+
+/// A vehicle parked near the centre of `city`.
+fn vehicle_form(city: City, rng: &mut StdRng) -> NewVehicleForm {
+    let at = spot(city, DROP_OFF, rng);
+    NewVehicleForm {
+        vehicle_type: VehicleType::ALL
+            .choose(rng)
+            .map_or("bike", |t| t.as_str())
+            .to_owned(),
+        color: "grey".into(),
+        brand: "movr-load".into(),
+        location: at.label().to_owned(),
+        longitude: at.point().map(|p| p.x()),
+        latitude: at.point().map(|p| p.y()),
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "a panic is how a test fails")]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn args(line: &str) -> InitArgs {
+        let cli = Cli::try_parse_from(line.split(' ')).unwrap();
+        match cli.command {
+            Command::Init(args) => args,
+            Command::Run(_) => panic!("not init"),
+        }
+    }
+
+    #[test]
+    fn owners_hold_at_most_ten_vehicles_each_and_every_city_has_one() {
+        let rome = args("movr-load init --url http://x --riders 2 --vehicles 25 --cities rome");
+        let all = wanted(&rome, &[City::Rome]);
+        let names: Vec<_> = all.iter().map(|w| w.username.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "load-rome-r1",
+                "load-rome-r2",
+                "load-rome-o1",
+                "load-rome-o2",
+                "load-rome-o3"
+            ]
+        );
+        let shares: Vec<_> = all.iter().map(|w| w.vehicles).collect();
+        assert_eq!(shares, [0, 0, 9, 8, 8]);
+        let none = args("movr-load init --url http://x --vehicles 0");
+        let owners = wanted(&none, &[City::Paris]);
+        assert!(
+            owners
+                .iter()
+                .any(|w| w.role == Role::Owner && w.vehicles == 0)
+        );
+        assert!(
+            owners
+                .iter()
+                .all(|w| w.username.len() <= movr_core::Username::MAX_CHARS)
+        );
+    }
+}

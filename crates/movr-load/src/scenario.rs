@@ -1,0 +1,446 @@
+//! The sessions a virtual rider repeats — browse, ride, fleet — each a few
+//! API calls with think time between them, every call timed and counted,
+//! and what the answers must satisfy checked (a ride we started is ours and
+//! open, an ended ride is closed, …).
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use movr_client::operation::{
+    ADD_VEHICLE, END_RIDE, GET_RIDE, GET_VEHICLE, LIST_MY_VEHICLES, LIST_RIDES, LIST_VEHICLES,
+    REMOVE_VEHICLE, START_RIDE,
+};
+use movr_client::{Client, Error, Operation};
+use movr_core::{City, NewVehicleForm, Ride, UserId, VehicleId, VehicleStatus, VehicleType};
+use rand::Rng;
+use rand::rngs::StdRng;
+use rand::seq::{IndexedRandom, SliceRandom};
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::SessionKind;
+use crate::outcome::{Answer, Class, NotFound};
+use crate::spot::spot;
+use crate::stats::{Recorder, Row};
+
+/// Where a ride ends and where an added vehicle is parked.
+pub const DROP_OFF: &str = "movr-load drop-off";
+/// How often a browse looks at a second page when there is one.
+const SECOND_PAGE_SHARE: f64 = 0.3;
+/// How many available vehicles a ride session tries before giving up.
+const RIDE_ATTEMPTS: usize = 3;
+
+/// An account logged in for the run.
+#[derive(Debug)]
+pub struct Account {
+    /// A client that sends its token, for its region's server.
+    pub client: Client,
+    /// Its id.
+    pub user_id: UserId,
+    /// Its home city.
+    pub city: City,
+}
+
+/// An owner, as fleet sessions share it.
+#[derive(Debug)]
+pub struct Owner {
+    /// The account, for its region's server.
+    pub account: Account,
+    /// Vehicles added but not yet removed (someone was riding them).
+    pub leftovers: Arc<Mutex<Vec<VehicleId>>>,
+}
+
+/// What every session of one virtual rider shares.
+#[derive(Debug)]
+pub struct Rider {
+    /// The rider's account.
+    pub account: Account,
+    /// The index of its region (its `--url`).
+    pub region: usize,
+    /// The cities it rides in.
+    pub cities: Vec<City>,
+    /// The owners of those cities (for fleet sessions).
+    pub owners: Vec<Arc<Owner>>,
+    /// The recorder.
+    pub recorder: Arc<Recorder>,
+    /// The mean think time.
+    pub think: Duration,
+    /// Cancelled when no more sessions should start: think times end
+    /// early, and sessions under way finish (a started ride is ended).
+    pub stop: CancellationToken,
+}
+
+/// One session under way: its calls are timed and counted, and the worst
+/// answer is its outcome.
+struct Visit<'a> {
+    rider: &'a Rider,
+    /// The first call's latency counts from here (the scheduled start, in
+    /// open loop).
+    origin: Option<Instant>,
+    worst: Class,
+}
+
+impl Visit<'_> {
+    /// Sends one call, timing it (from the session's scheduled start for
+    /// the first), and counts its answer.
+    async fn call<T>(
+        &mut self,
+        operation: &Operation,
+        not_found: NotFound,
+        call: impl Future<Output = Result<T, Error>>,
+    ) -> Option<T> {
+        let started = self.origin.take().unwrap_or_else(Instant::now);
+        let result = call.await;
+        let answer = Answer::of(operation, &result, not_found);
+        let recorder = &self.rider.recorder;
+        recorder.record(
+            self.rider.region,
+            Row::Operation(operation.id),
+            started.elapsed(),
+            &answer,
+        );
+        if answer.class == Class::Error
+            && let Err(error) = &result
+        {
+            recorder.problem(format!("{}: {}", operation.id, describe(error)));
+        }
+        self.worst = self.worst.max(answer.class);
+        result.ok()
+    }
+
+    /// Counts a broken invariant.
+    fn breach(&mut self, operation: &Operation, what: String) {
+        self.rider
+            .recorder
+            .breach(self.rider.region, Row::Operation(operation.id), what);
+        self.worst = Class::Error;
+    }
+
+    /// Checks `holds`, counting a breach described by `what` if not.
+    fn check(&mut self, operation: &Operation, holds: bool, what: impl FnOnce() -> String) {
+        if !holds {
+            self.breach(operation, what());
+        }
+    }
+
+    /// A pause between steps (none once stopping).
+    async fn think(&self, rng: &mut StdRng) {
+        think(self.rider, rng).await;
+    }
+}
+
+/// An error and its chain of causes, on one line.
+pub fn describe(error: &Error) -> String {
+    let mut text = error.to_string();
+    if let Error::Api(api) = error {
+        text = api.to_string();
+        if let Some(id) = &api.request_id {
+            text.push_str(&format!(" (request {id})"));
+        }
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+/// Sleeps between half and one and a half times the rider's think time,
+/// or not at all once the run is stopping.
+pub async fn think(rider: &Rider, rng: &mut StdRng) {
+    if rider.think.is_zero() || rider.stop.is_cancelled() {
+        return;
+    }
+    let pause = rider.think.mul_f64(rng.random_range(0.5..1.5));
+    tokio::select! {
+        () = tokio::time::sleep(pause) => {}
+        () = rider.stop.cancelled() => {}
+    }
+}
+
+impl Rider {
+    /// Runs one session of `kind`, whose latency counts from `origin`.
+    pub async fn session(&self, kind: SessionKind, origin: Instant, rng: &mut StdRng) {
+        let mut visit = Visit {
+            rider: self,
+            origin: Some(origin),
+            worst: Class::Ok,
+        };
+        let city = *self.cities.choose(rng).unwrap_or(&self.account.city);
+        match kind {
+            SessionKind::Browse => self.browse(&mut visit, city, rng).await,
+            SessionKind::Ride => self.ride(&mut visit, city, rng).await,
+            SessionKind::Fleet => self.fleet(&mut visit, rng).await,
+        }
+        let outcome = Answer {
+            label: format!("{:?}", visit.worst).to_lowercase(),
+            class: visit.worst,
+        };
+        self.recorder
+            .record(self.region, Row::Session(kind), origin.elapsed(), &outcome);
+    }
+
+    /// Lists the city's vehicles, maybe a second page, and looks at one.
+    async fn browse(&self, visit: &mut Visit<'_>, city: City, rng: &mut StdRng) {
+        let client = &self.account.client;
+        let Some(page) = visit
+            .call(
+                &LIST_VEHICLES,
+                NotFound::Error,
+                client.list_vehicles(city, None),
+            )
+            .await
+        else {
+            return;
+        };
+        let strays = page.vehicles.iter().filter(|v| v.city != city).count();
+        visit.check(&LIST_VEHICLES, strays == 0, || {
+            format!("{strays} vehicles of another city in {city}'s listing")
+        });
+        visit.think(rng).await;
+        if let Some(next) = page.next_before
+            && rng.random_bool(SECOND_PAGE_SHARE)
+        {
+            visit
+                .call(
+                    &LIST_VEHICLES,
+                    NotFound::Error,
+                    client.list_vehicles(city, Some(next)),
+                )
+                .await;
+            visit.think(rng).await;
+        }
+        if let Some(vehicle) = page.vehicles.choose(rng) {
+            // Its owner may have removed it since.
+            let call = client.get_vehicle(city, vehicle.id);
+            if let Some(seen) = visit.call(&GET_VEHICLE, NotFound::Race, call).await {
+                visit.check(&GET_VEHICLE, seen.id == vehicle.id, || {
+                    format!("asked for vehicle {}, got {}", vehicle.id, seen.id)
+                });
+            }
+        }
+    }
+
+    /// Browses, starts a ride on an available vehicle (another if someone
+    /// was quicker), looks at it, lists one's rides, and ends it in the
+    /// city.
+    async fn ride(&self, visit: &mut Visit<'_>, city: City, rng: &mut StdRng) {
+        let client = &self.account.client;
+        let Some(page) = visit
+            .call(
+                &LIST_VEHICLES,
+                NotFound::Error,
+                client.list_vehicles(city, None),
+            )
+            .await
+        else {
+            return;
+        };
+        let mut free: Vec<_> = page.vehicles.iter().filter(|v| v.is_available()).collect();
+        free.shuffle(rng);
+        visit.think(rng).await;
+        let mut ride = None;
+        for vehicle in free.iter().take(RIDE_ATTEMPTS) {
+            let call = client.start_ride(city, vehicle.id);
+            match visit.call(&START_RIDE, NotFound::Race, call).await {
+                Some(started) => {
+                    ride = Some((started, vehicle.id));
+                    break;
+                }
+                None if visit.worst == Class::Error => return,
+                None => {}
+            }
+        }
+        let Some((ride, vehicle_id)) = ride else {
+            // Nothing free, or others were quicker every time.
+            visit.worst = visit.worst.max(Class::Conflict);
+            return;
+        };
+        self.recorder.fact(|facts| facts.rides_started += 1);
+        let me = self.account.user_id;
+        visit.check(&START_RIDE, ride.rider_id == me && ride.is_active(), || {
+            format!("started ride {} is not an open ride of ours", ride.id)
+        });
+        visit.check(
+            &START_RIDE,
+            ride.vehicle_id == vehicle_id && ride.city == city,
+            || format!("ride {} is not on the vehicle asked for", ride.id),
+        );
+        visit.think(rng).await;
+        if let Some(seen) = visit
+            .call(&GET_RIDE, NotFound::Error, client.get_ride(ride.id))
+            .await
+        {
+            visit.check(&GET_RIDE, is_open_ride_of(&seen, ride.id, me), || {
+                format!("ride {} read back is not our open ride", ride.id)
+            });
+        }
+        visit.think(rng).await;
+        if let Some(rides) = visit
+            .call(&LIST_RIDES, NotFound::Error, client.list_rides(None))
+            .await
+        {
+            let newest_is_ours = rides
+                .rides
+                .first()
+                .is_some_and(|newest| is_open_ride_of(newest, ride.id, me));
+            visit.check(&LIST_RIDES, newest_is_ours, || {
+                format!("ride {} is not the newest of our rides, open", ride.id)
+            });
+        }
+        // The ride itself.
+        visit.think(rng).await;
+        self.end_ride(visit, &ride, rng).await;
+    }
+
+    /// Ends `ride` at a spot in its city, and checks it is ended.
+    async fn end_ride(&self, visit: &mut Visit<'_>, ride: &Ride, rng: &mut StdRng) {
+        let at = spot(ride.city, DROP_OFF, rng);
+        let call = self.account.client.end_ride(ride.id, &at);
+        if let Some(ended) = visit.call(&END_RIDE, NotFound::Error, call).await {
+            self.recorder.fact(|facts| facts.rides_ended += 1);
+            let closed = ended.id == ride.id && !ended.is_active() && ended.end_location.is_some();
+            visit.check(&END_RIDE, closed, || {
+                format!("ride {} is still open after it was ended", ride.id)
+            });
+        }
+    }
+
+    /// An owner of one of the rider's cities removes a vehicle left from
+    /// before, lists their vehicles, adds one, looks at it, removes it.
+    async fn fleet(&self, visit: &mut Visit<'_>, rng: &mut StdRng) {
+        let Some(owner) = self.owners.choose(rng) else {
+            return;
+        };
+        let client = &owner.account.client;
+        let city = owner.account.city;
+        let leftover = owner.leftovers.lock().ok().and_then(|mut list| list.pop());
+        if let Some(id) = leftover {
+            self.remove(visit, owner, id).await;
+            visit.think(rng).await;
+        }
+        if let Some(page) = visit
+            .call(
+                &LIST_MY_VEHICLES,
+                NotFound::Error,
+                client.list_my_vehicles(None),
+            )
+            .await
+        {
+            let strays = page
+                .vehicles
+                .iter()
+                .filter(|v| v.owner_id != owner.account.user_id);
+            let strays = strays.count();
+            visit.check(&LIST_MY_VEHICLES, strays == 0, || {
+                format!("{strays} vehicles of others among an owner's own")
+            });
+        }
+        visit.think(rng).await;
+        let form = new_vehicle(city, rng);
+        let Some(added) = visit
+            .call(&ADD_VEHICLE, NotFound::Error, client.add_vehicle(&form))
+            .await
+        else {
+            return;
+        };
+        self.recorder.fact(|facts| facts.vehicles_added += 1);
+        let as_asked = added.owner_id == owner.account.user_id
+            && added.city == city
+            && added.status == VehicleStatus::Available;
+        visit.check(&ADD_VEHICLE, as_asked, || {
+            format!(
+                "vehicle {} is not an available vehicle of its owner's city",
+                added.id
+            )
+        });
+        visit.think(rng).await;
+        visit
+            .call(
+                &GET_VEHICLE,
+                NotFound::Race,
+                client.get_vehicle(city, added.id),
+            )
+            .await;
+        visit.think(rng).await;
+        self.remove(visit, owner, added.id).await;
+    }
+
+    /// Removes one of `owner`'s vehicles; keeps it for later when someone
+    /// is riding it.
+    async fn remove(&self, visit: &mut Visit<'_>, owner: &Owner, id: VehicleId) {
+        let call = owner.account.client.remove_vehicle(owner.account.city, id);
+        let before = visit.worst;
+        visit.worst = Class::Ok;
+        if visit
+            .call(&REMOVE_VEHICLE, NotFound::Error, call)
+            .await
+            .is_some()
+        {
+            self.recorder.fact(|facts| facts.vehicles_removed += 1);
+        } else if visit.worst == Class::Conflict
+            && let Ok(mut list) = owner.leftovers.lock()
+        {
+            list.push(id);
+        }
+        visit.worst = visit.worst.max(before);
+    }
+}
+
+/// Whether `ride` is the open ride `id` of rider `me`.
+fn is_open_ride_of(ride: &Ride, id: movr_core::RideId, me: UserId) -> bool {
+    ride.id == id && ride.rider_id == me && ride.is_active()
+}
+
+/// A vehicle to add in `city`.
+fn new_vehicle(city: City, rng: &mut StdRng) -> NewVehicleForm {
+    let at = spot(city, DROP_OFF, rng);
+    let point = at.point();
+    NewVehicleForm {
+        vehicle_type: VehicleType::ALL
+            .choose(rng)
+            .map_or("bike", |t| t.as_str())
+            .to_owned(),
+        color: ["red", "blue", "green", "black", "yellow"]
+            .choose(rng)
+            .map_or("red", |c| *c)
+            .to_owned(),
+        brand: ["Brompton", "Razor", "Segway", "Boosted", "Gazelle"]
+            .choose(rng)
+            .map_or("Brompton", |b| *b)
+            .to_owned(),
+        location: at.label().to_owned(),
+        longitude: point.map(|p| p.x()),
+        latitude: point.map(|p| p.y()),
+    }
+}
+
+/// Ends an open ride left by an earlier run (stopped mid-ride), so the
+/// rider can ride again; returns whether there was one.
+pub async fn end_leftover_ride(rider: &Rider, rng: &mut StdRng) -> bool {
+    let mut visit = Visit {
+        rider,
+        origin: None,
+        worst: Class::Ok,
+    };
+    let client = &rider.account.client;
+    let Some(page) = visit
+        .call(&LIST_RIDES, NotFound::Error, client.list_rides(None))
+        .await
+    else {
+        return false;
+    };
+    let Some(open) = page.rides.into_iter().find(Ride::is_active) else {
+        return false;
+    };
+    let at = spot(open.city, DROP_OFF, rng);
+    let ended = visit
+        .call(&END_RIDE, NotFound::Error, client.end_ride(open.id, &at))
+        .await
+        .is_some();
+    if ended {
+        rider.recorder.fact(|facts| facts.leftover_rides_ended += 1);
+    }
+    ended
+}
