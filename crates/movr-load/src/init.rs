@@ -15,6 +15,7 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 
 use crate::cli::InitArgs;
+use crate::outcome::hint;
 use crate::scenario::{DROP_OFF, describe};
 use crate::spot::spot;
 use crate::state::{Account, Role, State};
@@ -122,13 +123,26 @@ pub async fn init(args: &InitArgs) -> anyhow::Result<InitReport> {
         .user_agent(concat!("movr-load/", env!("CARGO_PKG_VERSION")))
         .build()?;
     let password = state.password.clone();
-    let results: Vec<Done> = stream::iter(wanted(args, &cities))
-        .map(|wanted| ensure(&client, &password, wanted))
-        .buffer_unordered(args.parallel.max(1))
-        .try_collect()
-        .await?;
+    let known: Vec<(Wanted, bool)> = wanted(args, &cities)
+        .into_iter()
+        .map(|wanted| {
+            let known = state.accounts.contains_key(&wanted.username);
+            (wanted, known)
+        })
+        .collect();
+    let mut results = stream::iter(known)
+        .map(|(wanted, known)| ensure(&client, &password, wanted, known))
+        .buffer_unordered(args.parallel.max(1));
     let mut report = InitReport::default();
-    for done in results {
+    let mut failure = None;
+    while let Some(result) = results.next().await {
+        let done = match result {
+            Ok(done) => done,
+            Err(error) => {
+                failure.get_or_insert(error);
+                continue;
+            }
+        };
         match (done.account.role, done.created) {
             (Role::Rider, true) => report.riders_created += 1,
             (Role::Rider, false) => report.riders_reused += 1,
@@ -141,13 +155,26 @@ pub async fn init(args: &InitArgs) -> anyhow::Result<InitReport> {
             .accounts
             .insert(done.account.username.clone(), done.account);
     }
+    // Kept even when something failed: the accounts made so far have this
+    // password, and a rerun must log them in with it.
     state.write(&args.state)?;
+    if let Some(error) = failure {
+        return Err(error.context(format!(
+            "init stopped; what it made is kept in {} (rerun to go on)",
+            args.state.display()
+        )));
+    }
     Ok(report)
 }
 
 /// Signs `wanted` up, or logs in when the username is taken; for an
 /// owner, adds the vehicles it lacks.
-async fn ensure(client: &Client, password: &str, wanted: Wanted) -> anyhow::Result<Done> {
+async fn ensure(
+    client: &Client,
+    password: &str,
+    wanted: Wanted,
+    known: bool,
+) -> anyhow::Result<Done> {
     let form = NewUserForm {
         city: wanted.city.as_str().to_owned(),
         first_name: "Load".into(),
@@ -160,18 +187,35 @@ async fn ensure(client: &Client, password: &str, wanted: Wanted) -> anyhow::Resu
         password: password.to_owned(),
     };
     let name = &wanted.username;
-    let created = match client.register(&form).await {
-        Ok(_) => true,
-        Err(error) if error.code() == Some(ErrorCode::UsernameTaken) => false,
-        Err(error) => bail!("sign up {name}: {}{}", describe(&error), hint(&error)),
+    // An account the state file knows is logged in first: a sign-up of a
+    // taken name still counts against the server's sign-up limit.
+    let mut session = None;
+    if known {
+        match client.log_in(name, password).await {
+            Ok(logged_in) => session = Some(logged_in),
+            // Gone (e.g. a fresh database): sign it up again.
+            Err(error) if error.code() == Some(ErrorCode::InvalidCredentials) => {}
+            Err(error) => bail!("log in as {name}: {}{}", describe(&error), hint(&error)),
+        }
+    }
+    let created = match &session {
+        Some(_) => false,
+        None => match client.register(&form).await {
+            Ok(_) => true,
+            Err(error) if error.code() == Some(ErrorCode::UsernameTaken) => false,
+            Err(error) => bail!("sign up {name}: {}{}", describe(&error), hint(&error)),
+        },
     };
-    let session = match client.log_in(name, password).await {
-        Ok(session) => session,
-        Err(error) if error.code() == Some(ErrorCode::InvalidCredentials) => bail!(
-            "{name} exists with another password: use the state file that created it, \
-             or another --prefix"
-        ),
-        Err(error) => bail!("log in as {name}: {}{}", describe(&error), hint(&error)),
+    let session = match session {
+        Some(session) => session,
+        None => match client.log_in(name, password).await {
+            Ok(session) => session,
+            Err(error) if error.code() == Some(ErrorCode::InvalidCredentials) => bail!(
+                "{name} exists with another password: use the state file that created it, \
+                 or another --prefix"
+            ),
+            Err(error) => bail!("log in as {name}: {}{}", describe(&error), hint(&error)),
+        },
     };
     let me = session
         .get_me()
@@ -219,17 +263,6 @@ async fn ensure(client: &Client, password: &str, wanted: Wanted) -> anyhow::Resu
     }
     let _ = session.log_out().await;
     Ok(done)
-}
-
-/// What to do about a refusal by the abuse limits.
-fn hint(error: &movr_client::Error) -> &'static str {
-    if error.status() == Some(429) {
-        " (the server limits sign-ups, logins and new vehicles per client address: \
-         raise SIGNUP_RATE_PER_CLIENT, LOGIN_RATE_PER_CLIENT and ADD_VEHICLE_RATE_PER_CLIENT \
-         on the deployment under test, or set them to off)"
-    } else {
-        ""
-    }
 }
 
 /// A vehicle parked near the centre of `city`.

@@ -55,6 +55,18 @@ pub fn success_status(operation: &Operation) -> u16 {
     }
 }
 
+/// What to do about `error`, when it is a refusal by the abuse limits
+/// (empty otherwise).
+pub fn hint(error: &Error) -> &'static str {
+    if error.status() == Some(429) {
+        " (the server limits sign-ups, logins and new vehicles per client address: \
+         raise SIGNUP_RATE_PER_CLIENT, LOGIN_RATE_PER_CLIENT and ADD_VEHICLE_RATE_PER_CLIENT \
+         on the deployment under test, or set them to off)"
+    } else {
+        ""
+    }
+}
+
 impl Answer {
     /// A broken invariant, e.g. a ride we started is not ours.
     pub fn breach() -> Self {

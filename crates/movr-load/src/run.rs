@@ -19,7 +19,7 @@ use anyhow::{Context, bail, ensure};
 use chrono::Utc;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use movr_client::operation::LOG_IN;
-use movr_client::{Client, Retry, Token};
+use movr_client::{Client, ErrorCode, Retry, Token};
 use movr_core::City;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -27,7 +27,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{Mix, RunArgs, SessionKind};
-use crate::outcome::{Answer, NotFound};
+use crate::outcome::{Answer, NotFound, hint};
 use crate::progress::Progress;
 use crate::region::{Target, probe};
 use crate::scenario::{Account, Owner, Rider, describe, end_leftover_ride, think};
@@ -285,11 +285,12 @@ async fn log_in(
         &answer,
     );
     let session = result.map_err(|error| {
-        anyhow::anyhow!(
-            "log in as {}: {} (was the state file made against this deployment's database?)",
-            account.username,
-            describe(&error)
-        )
+        let why = if error.code() == Some(ErrorCode::InvalidCredentials) {
+            " (was the state file made against this deployment's database?)"
+        } else {
+            hint(&error)
+        };
+        anyhow::anyhow!("log in as {}: {}{why}", account.username, describe(&error))
     })?;
     session.token().cloned().context("a login without a token")
 }

@@ -85,6 +85,9 @@ pub fn rows(rows: &[RowSummary]) -> String {
         let mut any = false;
         for row in rows.iter().filter(|row| row.kind == kind) {
             if !any {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
                 header(&mut out, title);
                 any = true;
             }

@@ -294,6 +294,41 @@ async fn init_reuses_what_it_made() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn init_keeps_what_it_made_when_the_limits_stop_it() {
+    let server = TestServer::start_with(&[("SIGNUP_RATE_PER_CLIENT", "2/1h")]).await;
+    let dir = TempDir::new().unwrap();
+    let state = dir.path().join("state.json");
+    let args = [
+        "--riders",
+        "3",
+        "--vehicles",
+        "0",
+        "--cities",
+        "rome",
+        "--parallel",
+        "1",
+    ];
+    let first = init(&server, &state, &args).await;
+    assert_eq!(first.status.code(), Some(2), "{}", explain(&first));
+    let said = String::from_utf8_lossy(&first.stderr).into_owned();
+    assert!(
+        said.contains("429 too_many_requests") && said.contains("SIGNUP_RATE_PER_CLIENT"),
+        "{said}"
+    );
+    assert_eq!(
+        user_ids(&state, "rider").len(),
+        2,
+        "the two riders made are kept"
+    );
+
+    // A rerun logs them in with the kept password, and meets the limit again.
+    let again = init(&server, &state, &args).await;
+    let said = String::from_utf8_lossy(&again.stderr).into_owned();
+    assert!(said.contains("sign up load-rome-r3: 429"), "{said}");
+    assert_eq!(user_ids(&state, "rider").len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_server_error_fails_the_run() {
     // Statements give up after a second: the API answers 503.
     let server = TestServer::start_with(&[("STATEMENT_TIMEOUT", "1")]).await;
