@@ -9,15 +9,14 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use movr_client::{Client, ErrorCode, Retry};
-use movr_core::{City, NewUserForm, NewVehicleForm, VehicleType};
+use movr_core::{City, NewUserForm};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::seq::IndexedRandom;
 
 use crate::cli::InitArgs;
+use crate::fleet::new_vehicle;
 use crate::outcome::hint;
-use crate::scenario::{DROP_OFF, describe};
-use crate::spot::spot;
+use crate::scenario::describe;
 use crate::state::{Account, Role, State};
 
 /// The most vehicles `init` gives one owner (the server's default cap is
@@ -250,7 +249,7 @@ async fn ensure(
         done.vehicles_found = u32::try_from(have.len()).unwrap_or(u32::MAX);
         let mut rng = StdRng::from_os_rng();
         for _ in done.vehicles_found..wanted.vehicles {
-            let form = vehicle_form(wanted.city, &mut rng);
+            let form = new_vehicle(wanted.city, &mut rng);
             session.add_vehicle(&form).await.map_err(|error| {
                 anyhow::anyhow!(
                     "add a vehicle for {name}: {}{}",
@@ -263,22 +262,6 @@ async fn ensure(
     }
     let _ = session.log_out().await;
     Ok(done)
-}
-
-/// A vehicle parked near the centre of `city`.
-fn vehicle_form(city: City, rng: &mut StdRng) -> NewVehicleForm {
-    let at = spot(city, DROP_OFF, rng);
-    NewVehicleForm {
-        vehicle_type: VehicleType::ALL
-            .choose(rng)
-            .map_or("bike", |t| t.as_str())
-            .to_owned(),
-        color: "grey".into(),
-        brand: "movr-load".into(),
-        location: at.label().to_owned(),
-        longitude: at.point().map(|p| p.x()),
-        latitude: at.point().map(|p| p.y()),
-    }
 }
 
 #[cfg(test)]

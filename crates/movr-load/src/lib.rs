@@ -24,6 +24,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod fleet;
 pub mod html;
 pub mod init;
 pub mod outcome;
@@ -36,3 +37,4 @@ pub mod state;
 pub mod stats;
 pub mod summary;
 pub mod table;
+pub mod timeline;

@@ -8,11 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use movr_client::operation::{
-    ADD_VEHICLE, END_RIDE, GET_RIDE, GET_VEHICLE, LIST_MY_VEHICLES, LIST_RIDES, LIST_VEHICLES,
-    REMOVE_VEHICLE, START_RIDE,
+    END_RIDE, GET_RIDE, GET_VEHICLE, LIST_RIDES, LIST_VEHICLES, START_RIDE,
 };
 use movr_client::{Client, Error, Operation};
-use movr_core::{City, NewVehicleForm, Ride, UserId, VehicleId, VehicleStatus, VehicleType};
+use movr_core::{City, Ride, UserId, VehicleId};
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
@@ -72,18 +71,18 @@ pub struct Rider {
 
 /// One session under way: its calls are timed and counted, and the worst
 /// answer is its outcome.
-struct Visit<'a> {
-    rider: &'a Rider,
+pub(crate) struct Visit<'a> {
+    pub(crate) rider: &'a Rider,
     /// The first call's latency counts from here (the scheduled start, in
     /// open loop).
     origin: Option<Instant>,
-    worst: Class,
+    pub(crate) worst: Class,
 }
 
 impl Visit<'_> {
     /// Sends one call, timing it (from the session's scheduled start for
     /// the first), and counts its answer.
-    async fn call<T>(
+    pub(crate) async fn call<T>(
         &mut self,
         operation: &Operation,
         not_found: NotFound,
@@ -117,14 +116,19 @@ impl Visit<'_> {
     }
 
     /// Checks `holds`, counting a breach described by `what` if not.
-    fn check(&mut self, operation: &Operation, holds: bool, what: impl FnOnce() -> String) {
+    pub(crate) fn check(
+        &mut self,
+        operation: &Operation,
+        holds: bool,
+        what: impl FnOnce() -> String,
+    ) {
         if !holds {
             self.breach(operation, what());
         }
     }
 
     /// A pause between steps (none once stopping).
-    async fn think(&self, rng: &mut StdRng) {
+    pub(crate) async fn think(&self, rng: &mut StdRng) {
         think(self.rider, rng).await;
     }
 }
@@ -306,114 +310,11 @@ impl Rider {
             });
         }
     }
-
-    /// An owner of one of the rider's cities removes a vehicle left from
-    /// before, lists their vehicles, adds one, looks at it, removes it.
-    async fn fleet(&self, visit: &mut Visit<'_>, rng: &mut StdRng) {
-        let Some(owner) = self.owners.choose(rng) else {
-            return;
-        };
-        let client = &owner.account.client;
-        let city = owner.account.city;
-        let leftover = owner.leftovers.lock().ok().and_then(|mut list| list.pop());
-        if let Some(id) = leftover {
-            self.remove(visit, owner, id).await;
-            visit.think(rng).await;
-        }
-        if let Some(page) = visit
-            .call(
-                &LIST_MY_VEHICLES,
-                NotFound::Error,
-                client.list_my_vehicles(None),
-            )
-            .await
-        {
-            let strays = page
-                .vehicles
-                .iter()
-                .filter(|v| v.owner_id != owner.account.user_id);
-            let strays = strays.count();
-            visit.check(&LIST_MY_VEHICLES, strays == 0, || {
-                format!("{strays} vehicles of others among an owner's own")
-            });
-        }
-        visit.think(rng).await;
-        let form = new_vehicle(city, rng);
-        let Some(added) = visit
-            .call(&ADD_VEHICLE, NotFound::Error, client.add_vehicle(&form))
-            .await
-        else {
-            return;
-        };
-        self.recorder.fact(|facts| facts.vehicles_added += 1);
-        let as_asked = added.owner_id == owner.account.user_id
-            && added.city == city
-            && added.status == VehicleStatus::Available;
-        visit.check(&ADD_VEHICLE, as_asked, || {
-            format!(
-                "vehicle {} is not an available vehicle of its owner's city",
-                added.id
-            )
-        });
-        visit.think(rng).await;
-        visit
-            .call(
-                &GET_VEHICLE,
-                NotFound::Race,
-                client.get_vehicle(city, added.id),
-            )
-            .await;
-        visit.think(rng).await;
-        self.remove(visit, owner, added.id).await;
-    }
-
-    /// Removes one of `owner`'s vehicles; keeps it for later when someone
-    /// is riding it.
-    async fn remove(&self, visit: &mut Visit<'_>, owner: &Owner, id: VehicleId) {
-        let call = owner.account.client.remove_vehicle(owner.account.city, id);
-        let before = visit.worst;
-        visit.worst = Class::Ok;
-        if visit
-            .call(&REMOVE_VEHICLE, NotFound::Error, call)
-            .await
-            .is_some()
-        {
-            self.recorder.fact(|facts| facts.vehicles_removed += 1);
-        } else if visit.worst == Class::Conflict
-            && let Ok(mut list) = owner.leftovers.lock()
-        {
-            list.push(id);
-        }
-        visit.worst = visit.worst.max(before);
-    }
 }
 
 /// Whether `ride` is the open ride `id` of rider `me`.
 fn is_open_ride_of(ride: &Ride, id: movr_core::RideId, me: UserId) -> bool {
     ride.id == id && ride.rider_id == me && ride.is_active()
-}
-
-/// A vehicle to add in `city`.
-fn new_vehicle(city: City, rng: &mut StdRng) -> NewVehicleForm {
-    let at = spot(city, DROP_OFF, rng);
-    let point = at.point();
-    NewVehicleForm {
-        vehicle_type: VehicleType::ALL
-            .choose(rng)
-            .map_or("bike", |t| t.as_str())
-            .to_owned(),
-        color: ["red", "blue", "green", "black", "yellow"]
-            .choose(rng)
-            .map_or("red", |c| *c)
-            .to_owned(),
-        brand: ["Brompton", "Razor", "Segway", "Boosted", "Gazelle"]
-            .choose(rng)
-            .map_or("Brompton", |b| *b)
-            .to_owned(),
-        location: at.label().to_owned(),
-        longitude: point.map(|p| p.x()),
-        latitude: point.map(|p| p.y()),
-    }
 }
 
 /// Ends an open ride left by an earlier run (stopped mid-ride), so the

@@ -1,5 +1,5 @@
 //! The [`Recorder`]: every answer's latency (HdrHistogram, microseconds)
-//! and label per region and operation, a timeline in slices of time, live
+//! and label per region and operation, the timeline ([`Slices`]), live
 //! counters for the progress bar, and the facts the run checks itself by.
 
 use std::collections::BTreeMap;
@@ -12,7 +12,8 @@ use movr_client::OPERATIONS;
 
 use crate::cli::SessionKind;
 use crate::outcome::{Answer, Class};
-use crate::summary::{Bucket, BucketRow, Facts, Latency, RowKind, RowSummary, Timeline};
+use crate::summary::{Facts, Latency, RowKind, RowSummary, Timeline};
+use crate::timeline::Slices;
 
 /// A row of the report: an API operation or a kind of session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -50,9 +51,6 @@ impl Row {
 
 /// How many problems are kept to describe (all are counted).
 const KEPT_PROBLEMS: usize = 20;
-/// The timeline keeps at most this many slices; past it, neighbours merge
-/// and the slices double in width.
-const MAX_BUCKETS: usize = 240;
 
 /// Counters the progress bar reads without taking the lock.
 #[derive(Debug, Default)]
@@ -96,20 +94,11 @@ impl RowStats {
     }
 }
 
-/// One slice of time's numbers for one row.
-#[derive(Debug)]
-struct SliceStats {
-    count: u64,
-    errors: u64,
-    latency: Histogram<u64>,
-}
-
 /// What the lock guards.
 #[derive(Debug)]
 struct Inner {
     rows: BTreeMap<(usize, Row), RowStats>,
-    bucket_width: Duration,
-    buckets: Vec<BTreeMap<Row, SliceStats>>,
+    timeline: Slices,
     problems: Vec<String>,
     facts: Facts,
 }
@@ -123,14 +112,14 @@ pub struct Recorder {
     pub live: Live,
 }
 
-fn histogram(sigfig: u8) -> Histogram<u64> {
+pub(crate) fn histogram(sigfig: u8) -> Histogram<u64> {
     // 1 to 3 significant figures are valid: this cannot fail.
     Histogram::new(sigfig).unwrap_or_else(|_| unreachable!("valid significant figures"))
 }
 
 /// Records `value`, growing `histogram` as needed (clamping only if that
 /// fails).
-fn record(histogram: &mut Histogram<u64>, value: u64) {
+pub(crate) fn record(histogram: &mut Histogram<u64>, value: u64) {
     if histogram.record(value).is_err() {
         histogram.saturating_record(value);
     }
@@ -142,7 +131,7 @@ fn micros(duration: Duration) -> u64 {
         .max(1)
 }
 
-fn millis(micros: u64) -> f64 {
+pub(crate) fn millis(micros: u64) -> f64 {
     micros as f64 / 1000.0
 }
 
@@ -153,8 +142,7 @@ impl Recorder {
             started: Instant::now(),
             inner: Mutex::new(Inner {
                 rows: BTreeMap::new(),
-                bucket_width: Duration::from_secs(1),
-                buckets: Vec::new(),
+                timeline: Slices::new(),
                 problems: Vec::new(),
                 facts: Facts::default(),
             }),
@@ -213,15 +201,9 @@ impl Recorder {
         } else {
             inner.facts.sessions += 1;
         }
-        let slice = inner.slice(at);
-        let slice = slice.entry(row).or_insert_with(|| SliceStats {
-            count: 0,
-            errors: 0,
-            latency: histogram(2),
-        });
-        slice.count += 1;
-        slice.errors += u64::from(answer.class == Class::Error);
-        record(&mut slice.latency, us);
+        inner
+            .timeline
+            .record(at, row, us, answer.class == Class::Error);
     }
 
     /// Records a broken invariant found after `row`'s answer: an error,
@@ -283,35 +265,7 @@ impl Recorder {
 
     /// The timeline of a run that lasted `elapsed`.
     pub fn timeline(&self, elapsed: Duration) -> Timeline {
-        let now = elapsed.as_secs_f64();
-        let inner = self.lock();
-        let width = inner.bucket_width.as_secs_f64();
-        let buckets = inner
-            .buckets
-            .iter()
-            .enumerate()
-            .map(|(i, slice)| Bucket {
-                t_s: i as f64 * width,
-                rows: slice
-                    .iter()
-                    .map(|(row, s)| {
-                        // The last slice is cut short by the run's end.
-                        let covered = (now - i as f64 * width).clamp(1e-3, width);
-                        let point = BucketRow {
-                            per_s: s.count as f64 / covered,
-                            errors: s.errors,
-                            p50_ms: millis(s.latency.value_at_quantile(0.5)),
-                            p99_ms: millis(s.latency.value_at_quantile(0.99)),
-                        };
-                        (row.name().to_owned(), point)
-                    })
-                    .collect(),
-            })
-            .collect();
-        Timeline {
-            bucket_s: width,
-            buckets,
-        }
+        self.lock().timeline.summary(elapsed)
     }
 }
 
@@ -326,39 +280,6 @@ impl Inner {
         if self.problems.len() < KEPT_PROBLEMS {
             self.problems.push(what);
         }
-    }
-
-    /// The slice of time holding `at`, merging slices first when there
-    /// would be too many.
-    fn slice(&mut self, at: Duration) -> &mut BTreeMap<Row, SliceStats> {
-        let mut index = (at.as_nanos() / self.bucket_width.as_nanos().max(1)) as usize;
-        while index >= MAX_BUCKETS {
-            let old = std::mem::take(&mut self.buckets);
-            let mut pairs = old.into_iter();
-            while let Some(mut first) = pairs.next() {
-                if let Some(second) = pairs.next() {
-                    for (row, s) in second {
-                        match first.get_mut(&row) {
-                            Some(f) => {
-                                f.count += s.count;
-                                f.errors += s.errors;
-                                let _ = f.latency.add(&s.latency);
-                            }
-                            None => {
-                                first.insert(row, s);
-                            }
-                        }
-                    }
-                }
-                self.buckets.push(first);
-            }
-            self.bucket_width *= 2;
-            index /= 2;
-        }
-        if self.buckets.len() <= index {
-            self.buckets.resize_with(index + 1, BTreeMap::new);
-        }
-        &mut self.buckets[index]
     }
 }
 
@@ -482,32 +403,5 @@ mod tests {
         assert_eq!(recorder.live.errors.load(Ordering::Relaxed), 2);
         assert_eq!(recorder.problems().len(), 1);
         assert!(recorder.problems()[0].contains("someone else's"));
-    }
-
-    #[test]
-    fn the_timeline_halves_its_resolution_instead_of_growing() {
-        let recorder = Recorder::new();
-        let row = Row::Operation("list_vehicles");
-        let mut inner = recorder.lock();
-        for second in 0..(MAX_BUCKETS as u64 * 3) {
-            inner
-                .slice(Duration::from_secs(second))
-                .entry(row)
-                .or_insert_with(|| SliceStats {
-                    count: 0,
-                    errors: 0,
-                    latency: histogram(2),
-                })
-                .count += 1;
-        }
-        assert!(inner.buckets.len() <= MAX_BUCKETS);
-        assert_eq!(inner.bucket_width, Duration::from_secs(4));
-        let total: u64 = inner.buckets.iter().map(|b| b[&row].count).sum();
-        assert_eq!(total, MAX_BUCKETS as u64 * 3, "merging loses nothing");
-        drop(inner);
-        let timeline = recorder.timeline(Duration::from_secs(MAX_BUCKETS as u64 * 3));
-        assert_eq!(timeline.bucket_s, 4.0);
-        assert_eq!(timeline.buckets[1].t_s, 4.0);
-        assert_eq!(timeline.buckets[0].rows["list_vehicles"].per_s, 1.0);
     }
 }
