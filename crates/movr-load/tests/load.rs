@@ -523,11 +523,8 @@ async fn ctrl_c_stops_early_and_reports_what_it_has() {
         .spawn()
         .unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let interrupt = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(interrupt.success());
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
     let started = std::time::Instant::now();
     let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await
