@@ -61,7 +61,11 @@ async fn large_bodies_are_refused_unread() {
 #[tokio::test(flavor = "multi_thread")]
 async fn deeply_nested_json_is_refused_before_parsing() {
     let api = Api::start().await;
-    for depth in [33, 100_000] {
+    // 9,000 deep is 18 KB, over the size limit: small enough that the
+    // server has it all before it refuses, so it closes no connection with
+    // bytes unread (a reset, which a client may see before the 413; CI saw
+    // that once with 200 KB).
+    for depth in [33, 9_000] {
         let body = format!(
             "{{\"username\": {}1{}}}",
             "[".repeat(depth - 1),
