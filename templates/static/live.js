@@ -8,6 +8,7 @@
 // snapshot is shown, "reconnecting" while it is cut.
 (() => {
   "use strict";
+  const { element } = window.movr;
   const list = document.getElementById("vehicle-list");
   if (!list || !list.dataset.live || !window.EventSource) {
     return;
@@ -30,17 +31,6 @@
     if (announcer) {
       announcer.textContent = message;
     }
-  }
-
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) {
-      node.className = className;
-    }
-    if (text !== undefined) {
-      node.textContent = text;
-    }
-    return node;
   }
 
   function itemOf(id) {

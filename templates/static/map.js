@@ -12,6 +12,7 @@
 //   data-places names) are marked, and picking one fills its name too.
 (() => {
   "use strict";
+  const { element } = window.movr;
   const L = window.L;
   if (!L) {
     return;
@@ -42,17 +43,6 @@
     } else {
       map.setView([Number(container.dataset.latitude), Number(container.dataset.longitude)], 13);
     }
-  }
-
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) {
-      node.className = className;
-    }
-    if (text !== undefined) {
-      node.textContent = text;
-    }
-    return node;
   }
 
   /** The coordinates an item of the vehicle list carries, if any. */

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use movr_client::operation::{
     END_RIDE, GET_RIDE, GET_VEHICLE, LIST_RIDES, LIST_VEHICLES, START_RIDE,
 };
-use movr_client::{Client, Error, Operation};
+use movr_client::{Client, Error, Operation, VehiclePage};
 use movr_core::{City, Ride, UserId, VehicleId};
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -185,23 +185,29 @@ impl Rider {
             .record(self.region, Row::Session(kind), origin.elapsed(), &outcome);
     }
 
-    /// Lists the city's vehicles, maybe a second page, and looks at one.
-    async fn browse(&self, visit: &mut Visit<'_>, city: City, rng: &mut StdRng) {
-        let client = &self.account.client;
-        let Some(page) = visit
+    /// The first page of the city's vehicles, every one checked to be in
+    /// the city.
+    async fn first_page(&self, visit: &mut Visit<'_>, city: City) -> Option<VehiclePage> {
+        let page = visit
             .call(
                 &LIST_VEHICLES,
                 NotFound::Error,
-                client.list_vehicles(city, None),
+                self.account.client.list_vehicles(city, None),
             )
-            .await
-        else {
-            return;
-        };
+            .await?;
         let strays = page.vehicles.iter().filter(|v| v.city != city).count();
         visit.check(&LIST_VEHICLES, strays == 0, || {
             format!("{strays} vehicles of another city in {city}'s listing")
         });
+        Some(page)
+    }
+
+    /// Lists the city's vehicles, maybe a second page, and looks at one.
+    async fn browse(&self, visit: &mut Visit<'_>, city: City, rng: &mut StdRng) {
+        let client = &self.account.client;
+        let Some(page) = self.first_page(visit, city).await else {
+            return;
+        };
         visit.think(rng).await;
         if let Some(next) = page.next_before
             && rng.random_bool(SECOND_PAGE_SHARE)
@@ -231,14 +237,7 @@ impl Rider {
     /// city.
     async fn ride(&self, visit: &mut Visit<'_>, city: City, rng: &mut StdRng) {
         let client = &self.account.client;
-        let Some(page) = visit
-            .call(
-                &LIST_VEHICLES,
-                NotFound::Error,
-                client.list_vehicles(city, None),
-            )
-            .await
-        else {
+        let Some(page) = self.first_page(visit, city).await else {
             return;
         };
         let mut free: Vec<_> = page.vehicles.iter().filter(|v| v.is_available()).collect();

@@ -38,7 +38,6 @@ pub async fn list(page: Page, Query(query): Query<HistoryQuery>) -> poem::Result
     let older = next_before(&rides, RIDES_PER_PAGE, |ride| ride.id);
     let open = rides.iter().find(|ride| ride.is_active());
     let mut context = Context::new();
-    context.insert("any_rides", &!rides.is_empty());
     context.insert("open_ride", &open.map(RideItem::from));
     context.insert("ended_rides", &ended_ride_items(&rides));
     if let Some(open) = open {

@@ -47,7 +47,6 @@ pub async fn list(page: Page, Query(query): Query<ListingQuery>) -> poem::Result
         .map(|key| key.expose().as_str());
     let mut context = Context::new();
     context.insert("vehicle_items", &vehicle_list_items(&vehicles, maps_key));
-    context.insert("any_vehicles", &!vehicles.is_empty());
     context.insert("city", &CityView::from(page.city));
     context.insert("map", &MapView::new(&page.state.map_tiles, page.city));
     context.insert("older", &older);
