@@ -609,3 +609,17 @@ fn short_error(error: &CmdError) -> String {
 pub async fn text(element: &Element) -> String {
     element.text().await.expect("an element's text")
 }
+
+/// `element`'s text once it shows some, waiting at most [`WAIT`]: WebDriver
+/// reads no text from an element that is fading in (a Leaflet popup starts
+/// transparent).
+pub async fn shown_text(element: &Element) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let shown = text(element).await;
+        if !shown.is_empty() || Instant::now() >= deadline {
+            return shown;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -6,7 +6,7 @@
 use movr_tests::TestServer;
 use serde_json::{Value, json};
 
-use crate::driver::{Browser, Ui, text};
+use crate::driver::{Browser, Ui, shown_text};
 
 /// Boston's vehicles for the test: (colour, brand, type, place, longitude, latitude).
 const FLEET: [(&str, &str, &str, &str, f64, f64); 3] = [
@@ -79,7 +79,7 @@ async fn map_journey(ui: Ui) {
         .await;
     fenway.click().await.expect("click the scooter's marker");
     let popup = ui.one("#vehicle-map .leaflet-popup").await;
-    let popup_text = text(&popup).await;
+    let popup_text = shown_text(&popup).await;
     assert!(
         popup_text.contains("blue Razor scooter") && popup_text.contains("at Fenway Park"),
         "{popup_text:?}"
