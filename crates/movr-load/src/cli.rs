@@ -80,7 +80,9 @@ pub struct RunArgs {
     /// the last ends (closed loop).
     #[arg(long, value_name = "R")]
     pub rate: Option<f64>,
-    /// The sessions' weights, e.g. `browse=6,ride=3,fleet=1`.
+    /// The sessions' weights, e.g. `browse=6,ride=3,fleet=1`; `list` and
+    /// `cycle` are the benchmark's workloads (one listing; start, list
+    /// rides, end), best with `--think 0`.
     #[arg(
         long,
         value_name = "KIND=W,…",
@@ -148,11 +150,23 @@ pub enum SessionKind {
     Ride,
     /// An owner lists their vehicles, adds one, looks at it, removes it.
     Fleet,
+    /// For benchmarks: one listing of a city's vehicles (its first page).
+    List,
+    /// For benchmarks, the ride cycle: start a ride on the virtual rider's
+    /// own vehicle (picked once from a listing, so riders do not race),
+    /// list one's rides, end it.
+    Cycle,
 }
 
 impl SessionKind {
     /// Every kind, in the order reports list them.
-    pub const ALL: [SessionKind; 3] = [Self::Browse, Self::Ride, Self::Fleet];
+    pub const ALL: [SessionKind; 5] = [
+        Self::Browse,
+        Self::Ride,
+        Self::Fleet,
+        Self::List,
+        Self::Cycle,
+    ];
 
     /// Its name in `--mix` and in reports.
     pub const fn as_str(self) -> &'static str {
@@ -160,6 +174,8 @@ impl SessionKind {
             Self::Browse => "browse",
             Self::Ride => "ride",
             Self::Fleet => "fleet",
+            Self::List => "list",
+            Self::Cycle => "cycle",
         }
     }
 }
@@ -174,7 +190,7 @@ impl fmt::Display for SessionKind {
 /// named weighs 0.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mix {
-    weights: [f64; 3],
+    weights: [f64; SessionKind::ALL.len()],
 }
 
 impl Mix {
@@ -207,7 +223,7 @@ impl FromStr for Mix {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let mut weights = [0.0; 3];
+        let mut weights = [0.0; SessionKind::ALL.len()];
         for part in text
             .split(',')
             .map(str::trim)
@@ -219,7 +235,9 @@ impl FromStr for Mix {
             let kind = SessionKind::ALL
                 .into_iter()
                 .find(|kind| kind.as_str() == name.trim())
-                .ok_or_else(|| format!("{name:?}: the kinds are browse, ride and fleet"))?;
+                .ok_or_else(|| {
+                    format!("{name:?}: the kinds are browse, ride, fleet, list and cycle")
+                })?;
             let weight: f64 = weight
                 .trim()
                 .parse()
@@ -256,6 +274,9 @@ mod tests {
         assert_eq!(mix.pick(0.67), SessionKind::Ride);
         assert_eq!(mix.pick(0.999_999), SessionKind::Ride);
         assert_eq!(mix.pick(1.0), SessionKind::Ride, "never a kind weighing 0");
+        let bench: Mix = "cycle=1".parse().unwrap();
+        assert_eq!(bench.pick(0.0), SessionKind::Cycle);
+        assert_eq!(bench.pick(0.999), SessionKind::Cycle);
         for bad in ["", "ride", "walk=1", "ride=-1", "ride=x", "ride=0"] {
             assert!(bad.parse::<Mix>().is_err(), "{bad}");
         }

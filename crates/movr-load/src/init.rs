@@ -1,14 +1,16 @@
 //! `movr-load init`: riders and owners signed up through the API, and the
 //! owners' vehicles added, up to the numbers asked for per city. Reruns
-//! reuse what exists: a taken username is logged in with the state file's
-//! password, and an owner gets only the vehicles it lacks.
+//! reuse what exists: a known account resumes with its kept token (or
+//! logs in with the state file's password), and an owner gets only the
+//! vehicles it lacks. Each account's token is kept for `run`.
 
 use std::fmt;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use chrono::Utc;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use movr_client::{Client, ErrorCode, Retry};
+use movr_client::{Client, ErrorCode, Retry, Token};
 use movr_core::{City, NewUserForm};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -122,10 +124,10 @@ pub async fn init(args: &InitArgs) -> anyhow::Result<InitReport> {
         .user_agent(concat!("movr-load/", env!("CARGO_PKG_VERSION")))
         .build()?;
     let password = state.password.clone();
-    let known: Vec<(Wanted, bool)> = wanted(args, &cities)
+    let known: Vec<(Wanted, Option<Account>)> = wanted(args, &cities)
         .into_iter()
         .map(|wanted| {
-            let known = state.accounts.contains_key(&wanted.username);
+            let known = state.accounts.get(&wanted.username).cloned();
             (wanted, known)
         })
         .collect();
@@ -166,13 +168,13 @@ pub async fn init(args: &InitArgs) -> anyhow::Result<InitReport> {
     Ok(report)
 }
 
-/// Signs `wanted` up, or logs in when the username is taken; for an
-/// owner, adds the vehicles it lacks.
+/// Signs `wanted` up, or resumes or logs in when the username is taken;
+/// for an owner, adds the vehicles it lacks.
 async fn ensure(
     client: &Client,
     password: &str,
     wanted: Wanted,
-    known: bool,
+    known: Option<Account>,
 ) -> anyhow::Result<Done> {
     let form = NewUserForm {
         city: wanted.city.as_str().to_owned(),
@@ -186,10 +188,14 @@ async fn ensure(
         password: password.to_owned(),
     };
     let name = &wanted.username;
-    // An account the state file knows is logged in first: a sign-up of a
-    // taken name still counts against the server's sign-up limit.
-    let mut session = None;
-    if known {
+    // An account the state file knows resumes with its token, or logs in:
+    // a sign-up of a taken name still counts against the server's sign-up
+    // limit.
+    let mut session = match known.as_ref().and_then(|k| k.token_valid_at(Utc::now())) {
+        Some(token) => resume(client, token.clone()).await,
+        None => None,
+    };
+    if known.is_some() && session.is_none() {
         match client.log_in(name, password).await {
             Ok(logged_in) => session = Some(logged_in),
             // Gone (e.g. a fresh database): sign it up again.
@@ -234,6 +240,7 @@ async fn ensure(
             city: me.city,
             role: wanted.role,
             user_id: me.id,
+            token: session.token().cloned(),
         },
         created,
         vehicles_added: 0,
@@ -260,8 +267,13 @@ async fn ensure(
             done.vehicles_added += 1;
         }
     }
-    let _ = session.log_out().await;
     Ok(done)
+}
+
+/// A client with `token`, if the server still takes it.
+pub async fn resume(client: &Client, token: Token) -> Option<Client> {
+    let session = client.with_token(token);
+    session.get_me().await.ok().map(|_| session)
 }
 
 #[cfg(test)]

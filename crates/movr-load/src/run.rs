@@ -11,14 +11,15 @@
 //! coordinated omission).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use chrono::Utc;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use movr_client::operation::LOG_IN;
+use movr_client::operation::{GET_ME, LOG_IN};
 use movr_client::{Client, ErrorCode, Retry, Token};
 use movr_core::City;
 use rand::rngs::StdRng;
@@ -126,20 +127,29 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<Summary> {
     let interrupted = Arc::new(AtomicBool::new(false));
     watch_ctrl_c(stop.clone(), abort.clone(), interrupted.clone());
 
-    // Log in: each virtual rider on its region's server, owners once.
+    // Log in: each virtual rider on its region's server, owners once; an
+    // account whose kept token still works resumes with it instead.
     let regions = targets.len();
     let rider_logins = riders[..args.concurrency]
         .iter()
         .enumerate()
         .map(|(i, account)| (i % regions, *account));
     let owner_logins = owners.iter().map(|account| (0, *account));
-    let tokens: Vec<Token> = stream::iter(rider_logins.chain(owner_logins))
+    let logins: Vec<(usize, &state::Account)> = rider_logins.chain(owner_logins).collect();
+    let tokens: Vec<(Token, bool)> = stream::iter(logins.iter().copied())
         .map(|(region, account)| {
-            log_in(&recorder, region, &login[region], account, &state.password)
+            resume_or_log_in(&recorder, region, &login[region], account, &state.password)
         })
         .buffered(PARALLEL_LOGINS)
         .try_collect()
         .await?;
+    keep_new_tokens(
+        &args.state,
+        state.clone(),
+        logins.iter().map(|(_, account)| *account),
+        &tokens,
+    );
+    let tokens: Vec<Token> = tokens.into_iter().map(|(token, _)| token).collect();
     let (rider_tokens, owner_tokens) = tokens.split_at(args.concurrency);
 
     let leftovers: Vec<_> = owners.iter().map(|_| Arc::default()).collect();
@@ -164,12 +174,14 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<Summary> {
                 .collect();
             Arc::new(Rider {
                 account: account_for(&traffic[region], account, token),
+                number: i,
                 region,
                 cities: region_cities[region].clone(),
                 owners,
                 recorder: recorder.clone(),
                 think: think_time,
                 stop: stop.clone(),
+                cycle_vehicle: Mutex::default(),
             })
         })
         .collect();
@@ -264,6 +276,57 @@ fn account_for(client: &Client, account: &state::Account, token: &Token) -> Acco
         client: client.with_token(token.clone()),
         user_id: account.user_id,
         city: account.city,
+    }
+}
+
+/// `account`'s kept token when the server still takes it (checked with a
+/// `get_me`, timed as such), else a new one from a login; and whether it is
+/// new.
+async fn resume_or_log_in(
+    recorder: &Recorder,
+    region: usize,
+    client: &Client,
+    account: &state::Account,
+    password: &str,
+) -> anyhow::Result<(Token, bool)> {
+    if let Some(token) = account.token_valid_at(Utc::now()) {
+        let started = Instant::now();
+        let result = client.with_token(token.clone()).get_me().await;
+        // Refused (revoked, or another database): log in instead.
+        if result.is_ok() {
+            let answer = Answer::of(&GET_ME, &result, NotFound::Error);
+            recorder.record(
+                region,
+                Row::Operation(GET_ME.id),
+                started.elapsed(),
+                &answer,
+            );
+            return Ok((token.clone(), false));
+        }
+    }
+    log_in(recorder, region, client, account, password)
+        .await
+        .map(|token| (token, true))
+}
+
+/// Writes the tokens of `accounts` that are new into the state file, for
+/// the next run; a state file that cannot be written only costs that run
+/// its logins (a warning says so).
+fn keep_new_tokens<'a>(
+    path: &Path,
+    mut state: State,
+    accounts: impl Iterator<Item = &'a state::Account>,
+    tokens: &[(Token, bool)],
+) {
+    let mut changed = false;
+    for (account, (token, new)) in accounts.zip(tokens) {
+        if *new && let Some(kept) = state.accounts.get_mut(&account.username) {
+            kept.token = Some(token.clone());
+            changed = true;
+        }
+    }
+    if changed && let Err(error) = state.write(path) {
+        eprintln!("warning: the new tokens are not kept, the next run logs in again: {error:#}");
     }
 }
 

@@ -54,6 +54,8 @@ pub struct Owner {
 pub struct Rider {
     /// The rider's account.
     pub account: Account,
+    /// Its number among the virtual riders (from 0).
+    pub number: usize,
     /// The index of its region (its `--url`).
     pub region: usize,
     /// The cities it rides in.
@@ -67,6 +69,8 @@ pub struct Rider {
     /// Cancelled when no more sessions should start: think times end
     /// early, and sessions under way finish (a started ride is ended).
     pub stop: CancellationToken,
+    /// The vehicle its cycle sessions ride, once picked.
+    pub cycle_vehicle: Mutex<Option<(City, VehicleId)>>,
 }
 
 /// One session under way: its calls are timed and counted, and the worst
@@ -176,6 +180,8 @@ impl Rider {
             SessionKind::Browse => self.browse(&mut visit, city, rng).await,
             SessionKind::Ride => self.ride(&mut visit, city, rng).await,
             SessionKind::Fleet => self.fleet(&mut visit, rng).await,
+            SessionKind::List => drop(self.first_page(&mut visit, city).await),
+            SessionKind::Cycle => self.cycle(&mut visit, city, rng).await,
         }
         let outcome = Answer {
             label: format!("{:?}", visit.worst).to_lowercase(),
@@ -293,6 +299,63 @@ impl Rider {
             });
         }
         // The ride itself.
+        visit.think(rng).await;
+        self.end_ride(visit, &ride, rng).await;
+    }
+
+    /// The ride cycle: starts a ride on this rider's vehicle, lists one's
+    /// rides, ends it. The vehicle is picked once, the `number`-th available
+    /// one of `city`'s first page, so that riders do not race for vehicles;
+    /// if someone took it anyway, the next cycle picks again.
+    async fn cycle(&self, visit: &mut Visit<'_>, city: City, rng: &mut StdRng) {
+        let client = &self.account.client;
+        let kept = *self.cycle_vehicle.lock().unwrap_or_else(|e| e.into_inner());
+        let (city, vehicle_id) = match kept {
+            Some(kept) => kept,
+            None => {
+                let Some(page) = self.first_page(visit, city).await else {
+                    return;
+                };
+                let free: Vec<_> = page.vehicles.iter().filter(|v| v.is_available()).collect();
+                let Some(vehicle) = free.get(self.number % free.len().max(1)) else {
+                    visit.worst = visit.worst.max(Class::Conflict);
+                    return;
+                };
+                (city, vehicle.id)
+            }
+        };
+        let call = client.start_ride(city, vehicle_id);
+        let Some(ride) = visit.call(&START_RIDE, NotFound::Race, call).await else {
+            // Taken (or removed): pick again next time.
+            *self.cycle_vehicle.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            return;
+        };
+        *self.cycle_vehicle.lock().unwrap_or_else(|e| e.into_inner()) = Some((city, vehicle_id));
+        self.recorder.fact(|facts| facts.rides_started += 1);
+        let me = self.account.user_id;
+        visit.check(
+            &START_RIDE,
+            is_open_ride_of(&ride, ride.id, me) && ride.vehicle_id == vehicle_id,
+            || {
+                format!(
+                    "started ride {} is not an open ride of ours on {vehicle_id}",
+                    ride.id
+                )
+            },
+        );
+        visit.think(rng).await;
+        if let Some(rides) = visit
+            .call(&LIST_RIDES, NotFound::Error, client.list_rides(None))
+            .await
+        {
+            let newest_is_ours = rides
+                .rides
+                .first()
+                .is_some_and(|newest| is_open_ride_of(newest, ride.id, me));
+            visit.check(&LIST_RIDES, newest_is_ours, || {
+                format!("ride {} is not the newest of our rides, open", ride.id)
+            });
+        }
         visit.think(rng).await;
         self.end_ride(visit, &ride, rng).await;
     }

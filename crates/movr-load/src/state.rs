@@ -1,7 +1,10 @@
-//! The state file: the accounts `init` created (or found) and the password
-//! they share, so reruns of `init` reuse them and `run` can log them in.
+//! The state file: the accounts `init` created (or found), the password
+//! they share and each one's last API token, so reruns of `init` reuse them
+//! and `run` resumes them without logging in again (a login costs the
+//! server a password hash, which a load test should not measure).
 //!
-//! It holds a password: it is written readable by its owner only (0600).
+//! It holds a password and tokens: it is written readable by its owner only
+//! (0600).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -9,6 +12,8 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
+use movr_client::Token;
 use movr_core::{City, UserId};
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -35,6 +40,17 @@ pub struct Account {
     pub role: Role,
     /// Its id on the server.
     pub user_id: UserId,
+    /// Its token from the last login, tried before logging in again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<Token>,
+}
+
+impl Account {
+    /// Its kept token, if it is still valid at `at` (by its own expiry; the
+    /// server may still have revoked it).
+    pub fn token_valid_at(&self, at: DateTime<Utc>) -> Option<&Token> {
+        self.token.as_ref().filter(|token| token.expires_at > at)
+    }
 }
 
 /// The state file's contents.
@@ -141,6 +157,10 @@ mod tests {
             city: City::Rome,
             role: Role::Rider,
             user_id: UserId::new(),
+            token: Some(Token {
+                token: "secret".into(),
+                expires_at: Utc::now() + chrono::TimeDelta::days(1),
+            }),
         };
         state.accounts.insert(account.username.clone(), account);
         state.write(&path).unwrap();
@@ -157,6 +177,42 @@ mod tests {
             let mode = fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn an_expired_token_is_not_offered() {
+        let now = Utc::now();
+        let mut account = Account {
+            username: "load-rome-r1".into(),
+            city: City::Rome,
+            role: Role::Rider,
+            user_id: UserId::new(),
+            token: None,
+        };
+        assert!(account.token_valid_at(now).is_none());
+        account.token = Some(Token {
+            token: "secret".into(),
+            expires_at: now,
+        });
+        assert!(account.token_valid_at(now).is_none(), "expired");
+        assert!(
+            account
+                .token_valid_at(now - chrono::TimeDelta::seconds(1))
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_state_file_without_tokens_still_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let id = UserId::new();
+        let old = format!(
+            r#"{{"url":"http://a","password":"p","accounts":{{"r1":{{"username":"r1","city":"rome","role":"rider","user_id":"{id}"}}}}}}"#
+        );
+        fs::write(&path, old).unwrap();
+        let state = State::read(&path).unwrap();
+        assert_eq!(state.accounts["r1"].token, None);
     }
 
     #[test]

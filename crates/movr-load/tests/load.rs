@@ -154,8 +154,11 @@ async fn a_run_is_borne_out_by_the_database() {
         .filter(|row| row["kind"] == "operation")
         .map(|row| row["name"].as_str().unwrap())
         .collect();
+    // init kept every account's token: the run resumed them, logging no
+    // one in.
+    assert!(!operations.contains("log_in"), "{operations:?}");
     for operation in [
-        "log_in",
+        "get_me",
         "list_vehicles",
         "get_vehicle",
         "start_ride",
@@ -291,6 +294,118 @@ async fn init_reuses_what_it_made() {
         "{}",
         explain(&other)
     );
+}
+
+/// `movr-load run` of `mix` for `seconds` with `riders` virtual riders
+/// and no think time; its `--json` results.
+async fn bench_run(server: &TestServer, dir: &TempDir, mix: &str, riders: &str) -> Value {
+    let json = dir.path().join(format!("{mix}.json"));
+    let state = dir.path().join("state.json");
+    let url = server.url("");
+    let output = movr_load(&[
+        "run",
+        "--url",
+        &url,
+        "--state",
+        state.to_str().unwrap(),
+        "--duration",
+        "2",
+        "--concurrency",
+        riders,
+        "--think",
+        "0",
+        "--mix",
+        mix,
+        "--quiet",
+        "--json",
+        json.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", explain(&output));
+    serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap()
+}
+
+/// The `count` of a `--json` row, 0 when there is no such row.
+fn count_of(results: &Value, name: &str) -> u64 {
+    results["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["name"] == name)
+        .map_or(0, |row| row["count"].as_u64().unwrap())
+}
+
+/// The tokens the state file keeps, by username.
+fn kept_tokens(state: &Path) -> Vec<String> {
+    let state: Value = serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap();
+    state["accounts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|account| account["token"]["token"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn benchmark_cycles_ride_own_vehicles_and_runs_resume_kept_tokens() {
+    let server = TestServer::start().await;
+    let dir = TempDir::new().unwrap();
+    let state = dir.path().join("state.json");
+    let setup = init(
+        &server,
+        &state,
+        &["--riders", "3", "--vehicles", "5", "--cities", "paris"],
+    )
+    .await;
+    assert!(setup.status.success(), "{}", explain(&setup));
+    let tokens = kept_tokens(&state);
+    assert_eq!(tokens.len(), 4, "3 riders and an owner");
+
+    // Cycles: each rider rides its own vehicle, so none races another.
+    let cycles = bench_run(&server, &dir, "cycle=1", "3").await;
+    let facts = &cycles["facts"];
+    let started = facts["rides_started"].as_u64().unwrap();
+    assert!(started >= 3, "{facts}");
+    assert_eq!(facts["rides_ended"].as_u64(), Some(started));
+    assert_eq!(facts["conflicts"], 0, "{cycles:#}");
+    assert_eq!(count_of(&cycles, "cycle"), started, "one ride per cycle");
+    // Each rider first looks for a ride an earlier run left open.
+    assert_eq!(count_of(&cycles, "list_rides"), started + 3);
+    assert_eq!(
+        count_of(&cycles, "list_vehicles"),
+        3,
+        "one listing per rider, once"
+    );
+    assert_eq!(count_of(&cycles, "log_in"), 0, "init's tokens resumed");
+    assert_eq!(count_of(&cycles, "get_me"), 4);
+    let db = database(&server).await;
+    let riders = user_ids(&state, "rider");
+    let per_vehicle = "SELECT count(DISTINCT vehicle_id) FROM rides WHERE rider_id::text = ANY($1)";
+    assert_eq!(count(&db, per_vehicle, &riders).await, 3, "three vehicles");
+    let rides =
+        "SELECT count(*) FROM rides WHERE rider_id::text = ANY($1) AND end_time IS NOT NULL";
+    assert_eq!(count(&db, rides, &riders).await, started);
+    assert_eq!(kept_tokens(&state), tokens, "nothing new to keep");
+
+    // Tokens the server no longer takes: the run logs in, and keeps the new
+    // ones for the next run.
+    db.execute("DELETE FROM api_tokens", &[]).await.unwrap();
+    let listings = bench_run(&server, &dir, "list=1", "3").await;
+    assert_eq!(count_of(&listings, "log_in"), 4, "{listings:#}");
+    assert_eq!(count_of(&listings, "get_me"), 0);
+    assert!(count_of(&listings, "list") > 0);
+    assert_eq!(
+        count_of(&listings, "list"),
+        count_of(&listings, "list_vehicles")
+    );
+    let renewed = kept_tokens(&state);
+    assert!(
+        renewed.iter().all(|token| !tokens.contains(token)),
+        "all new"
+    );
+    let again = bench_run(&server, &dir, "list=1", "3").await;
+    assert_eq!(count_of(&again, "log_in"), 0, "{again:#}");
+    assert_eq!(count_of(&again, "get_me"), 4);
 }
 
 #[tokio::test(flavor = "multi_thread")]
