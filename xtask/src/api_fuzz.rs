@@ -35,75 +35,26 @@ const CONFIG_FILE: &str = "xtask/api-fuzz.toml";
 const PASSWORD: &str = "api-fuzz-Pa55word";
 
 /// `cargo xtask api-fuzz` options.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, clap::Args)]
 pub(crate) struct ApiFuzzOptions {
     /// The server's port; a free one when not given.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     port: Option<u16>,
     /// Test cases per operation and phase (schemathesis `--max-examples`).
+    #[arg(long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..))]
     max_examples: u32,
     /// Seconds the main run fuzzes and explores stateful sequences for
     /// (schemathesis `--max-time`: it repeats those phases until then).
+    #[arg(long, value_name = "S", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..))]
     max_time: u32,
     /// The seed, so that a run (and a failure) is reproducible.
+    #[arg(long, value_name = "N", default_value_t = 20_240_601)]
     seed: u64,
     /// Passed on to every schemathesis run, after the options set here.
+    #[arg(last = true, value_name = "SCHEMATHESIS-ARGS")]
     extra: Vec<String>,
-}
-
-impl ApiFuzzOptions {
-    pub(crate) fn parse(args: &[&str]) -> Result<Self, String> {
-        let mut options = Self {
-            port: None,
-            max_examples: 100,
-            max_time: 100,
-            seed: 20_240_601,
-            extra: Vec::new(),
-        };
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let mut value = |name: &str| args.next().ok_or(format!("{name} needs a number"));
-            match *arg {
-                "--port" => {
-                    let port = value("--port")?;
-                    options.port = Some(
-                        port.parse()
-                            .ok()
-                            .filter(|port| *port != 0)
-                            .ok_or_else(|| format!("--port: expected 1-65535, got {port:?}"))?,
-                    );
-                }
-                "--max-examples" => {
-                    let n = value("--max-examples")?;
-                    options.max_examples = n.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                        format!("--max-examples: expected a positive number, got {n:?}")
-                    })?;
-                }
-                "--max-time" => {
-                    let s = value("--max-time")?;
-                    options.max_time = s.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
-                        format!("--max-time: expected a positive number of seconds, got {s:?}")
-                    })?;
-                }
-                "--seed" => {
-                    let seed = value("--seed")?;
-                    options.seed = seed
-                        .parse()
-                        .map_err(|_| format!("--seed: expected a number, got {seed:?}"))?;
-                }
-                "--" => {
-                    options.extra = args.map(|arg| (*arg).to_owned()).collect();
-                    break;
-                }
-                other => {
-                    return Err(format!(
-                        "api-fuzz: unknown option {other:?} \
-                         (try --port N, --max-examples N, --max-time S, --seed N, -- SCHEMATHESIS-ARGS)"
-                    ));
-                }
-            }
-        }
-        Ok(options)
-    }
 }
 
 pub(crate) fn run(options: &ApiFuzzOptions) -> Result<(), String> {
@@ -136,7 +87,9 @@ pub(crate) fn run(options: &ApiFuzzOptions) -> Result<(), String> {
 
 /// Fails, saying how to install it, when `schemathesis` is not on the PATH.
 fn check_schemathesis() -> Result<(), String> {
-    let install = format!("python3 -m pip install schemathesis=={SCHEMATHESIS_VERSION}");
+    let install = format!(
+        "cargo xtask setup --for ci (or: python3 -m pip install schemathesis=={SCHEMATHESIS_VERSION})"
+    );
     let output = Command::new("schemathesis")
         .arg("--version")
         .output()

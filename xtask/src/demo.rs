@@ -32,84 +32,50 @@ const DEMO_PASSWORD: &str = "movr-demo-ride";
 const DATABASE: &str = "movr";
 
 /// `cargo xtask demo` options.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, clap::Args)]
 pub(crate) struct DemoOptions {
+    /// The app's port (with --regions, the first of three).
+    #[arg(long, value_name = "N", default_value_t = 8000,
+          value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) port: u16,
+    /// Build `movr` optimized.
+    #[arg(long)]
     pub(crate) release: bool,
     /// One app instance per region, on consecutive ports.
+    #[arg(long)]
     pub(crate) regions: bool,
-    /// With `regions`: the instances reach the database through latency
-    /// proxies.
+    /// Put the database at a distance: the regions reach it through
+    /// proxies adding their round trip (`single-region`, the default: one
+    /// database in gcp-us-east1; `multi-region`: each city's rows in its
+    /// own region).
+    #[arg(long, value_name = "LAYOUT", value_enum, num_args = 0..=1,
+          require_equals = true, default_missing_value = "single-region",
+          requires = "regions")]
     pub(crate) simulate_latency: Option<Simulation>,
+    /// Install PostgreSQL's server, if missing, without asking (also when
+    /// `CI=true`).
+    #[arg(long, short = 'y')]
+    pub(crate) yes: bool,
 }
 
 /// Where `--simulate-latency` puts the data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Simulation {
-    /// One database in [`DATABASE_REGION`] (`--simulate-latency` or
-    /// `--simulate-latency=single-region`): what a single-region database
+    /// One database in [`DATABASE_REGION`]: what a single-region database
     /// costs a far-away region, on every page.
     SingleRegion,
     /// Each city's rows in its own region, as CockroachDB's `REGIONAL BY
-    /// ROW` tables keep them (`--simulate-latency=multi-region`): local
-    /// cities are fast everywhere, and switching to a remote city shows
-    /// the distance.
+    /// ROW` tables keep them: local cities are fast everywhere, and
+    /// switching to a remote city shows the distance.
     MultiRegion,
 }
 
-impl Default for DemoOptions {
-    fn default() -> Self {
-        Self {
-            port: 8000,
-            release: false,
-            regions: false,
-            simulate_latency: None,
-        }
-    }
-}
-
-impl DemoOptions {
-    pub(crate) fn parse(args: &[&str]) -> Result<Self, String> {
-        let mut options = Self::default();
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            match *arg {
-                "--release" => options.release = true,
-                "--regions" => options.regions = true,
-                "--simulate-latency" | "--simulate-latency=single-region" => {
-                    options.simulate_latency = Some(Simulation::SingleRegion);
-                }
-                "--simulate-latency=multi-region" => {
-                    options.simulate_latency = Some(Simulation::MultiRegion);
-                }
-                "--port" => {
-                    let value = args.next().ok_or("--port needs a number")?;
-                    options.port = value
-                        .parse()
-                        .ok()
-                        .filter(|port| *port != 0)
-                        .ok_or_else(|| format!("--port: expected 1-65535, got {value:?}"))?;
-                }
-                other => {
-                    return Err(format!(
-                        "demo: unknown option {other:?} (try --port N, --release, --regions, \
-                         --simulate-latency[=single-region|multi-region])"
-                    ));
-                }
-            }
-        }
-        if options.simulate_latency.is_some() && !options.regions {
-            return Err(
-                "demo: --simulate-latency needs --regions (the single instance is in the \
-                 database's own region)"
-                    .to_owned(),
-            );
-        }
-        Ok(options)
-    }
-}
-
 pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
+    crate::setup::prepare(
+        crate::setup::Purpose::Demo,
+        options.yes,
+        &crate::setup::Tools::new(),
+    )?;
     // Before anything starts, so an early Ctrl-C still cleans up.
     let mut signals =
         Signals::new([SIGINT, SIGTERM]).map_err(|e| format!("cannot handle signals: {e}"))?;
@@ -365,10 +331,15 @@ pub(crate) fn random_key() -> Result<String, String> {
 
 /// Builds the `movr` binary and returns its path.
 pub(crate) fn build_movr(release: bool) -> Result<PathBuf, String> {
-    println!("Building movr{}…", if release { " (release)" } else { "" });
+    build_binary("movr-web", "movr", release)
+}
+
+/// Builds binary `bin` of `package` (optimized if `release`); its path.
+pub(crate) fn build_binary(package: &str, bin: &str, release: bool) -> Result<PathBuf, String> {
+    println!("Building {bin}{}…", if release { " (release)" } else { "" });
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
     command
-        .args(["build", "--package", "movr-web", "--bin", "movr"])
+        .args(["build", "--package", package, "--bin", bin])
         .current_dir(workspace_root());
     if release {
         command.arg("--release");
@@ -379,7 +350,7 @@ pub(crate) fn build_movr(release: bool) -> Result<PathBuf, String> {
         .unwrap_or_else(|| workspace_root().join("target"));
     Ok(target
         .join(if release { "release" } else { "debug" })
-        .join("movr"))
+        .join(bin))
 }
 
 pub(crate) fn run_status(what: &str, mut command: Command) -> Result<ExitStatus, String> {
@@ -444,10 +415,27 @@ fn metrics_addr(port: u16) -> String {
 mod tests {
     use super::*;
 
+    /// `cargo xtask demo ARGS`, parsed.
+    fn parse(args: &[&str]) -> Result<DemoOptions, String> {
+        match crate::parse(&[&["demo"], args].concat()) {
+            Ok(crate::Task::Demo(options)) => Ok(options),
+            Ok(other) => panic!("not demo: {other:?}"),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+
+    #[test]
+    fn options_are_checked() {
+        let defaults = parse(&[]).expect("valid");
+        assert_eq!((defaults.port, defaults.regions), (8000, false));
+        assert!(parse(&["--port", "0"]).is_err());
+        assert!(parse(&["--port", "70000"]).is_err());
+    }
+
     #[test]
     fn simulated_latency_needs_several_regions() {
-        let error = DemoOptions::parse(&["--simulate-latency"]).expect_err("refused alone");
-        assert!(error.contains("needs --regions"), "{error}");
+        let error = parse(&["--simulate-latency"]).expect_err("refused alone");
+        assert!(error.contains("--regions"), "{error}");
         for (args, simulation) in [
             (
                 &["--regions", "--simulate-latency"],
@@ -462,13 +450,15 @@ mod tests {
                 Simulation::MultiRegion,
             ),
         ] {
-            let options = DemoOptions::parse(args).expect("with --regions");
+            let options = parse(args).expect("with --regions");
             assert!(options.regions, "{args:?}");
             assert_eq!(options.simulate_latency, Some(simulation), "{args:?}");
         }
-        let error = DemoOptions::parse(&["--regions", "--simulate-latency=far"])
-            .expect_err("an unknown layout");
-        assert!(error.contains("single-region|multi-region"), "{error}");
+        let error = parse(&["--regions", "--simulate-latency=far"]).expect_err("an unknown layout");
+        assert!(
+            error.contains("single-region") && error.contains("multi-region"),
+            "{error}"
+        );
     }
 
     #[test]

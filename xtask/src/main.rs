@@ -9,62 +9,75 @@ mod generated;
 mod latency_proxy;
 mod openapi;
 mod schema;
+mod setup;
+mod test;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-usage: cargo xtask <command>
+use clap::{Parser, Subcommand};
 
-commands:
-  api-fuzz [--port N] [--max-examples N] [--max-time S] [--seed N] [-- ARGS]
-                     fuzz the JSON API from its OpenAPI spec with schemathesis
-                     (pip install schemathesis) against a seeded private database;
-                     ARGS go to every `schemathesis run`
-  bench [--duration S] [--connections N] [--port N]
-                     load-test the optimized app with wrk (needs wrk, curl)
-  demo [--port N] [--release] [--regions [--simulate-latency]]
-                     run MovR on a private PostgreSQL seeded with demo data
-                     (--regions: one instance per region on consecutive ports;
-                     --simulate-latency: the database is in gcp-us-east1 and the
-                     other regions reach it through a proxy adding their round trip)
-  deploy --dry-run [--out DIR] | deploy [--region R]
-                     render and validate the Kubernetes manifests offline, or
-                     build, push and roll out MovR to every region (deploy/README.md)
-  openapi [--check]  regenerate crates/movr-web/openapi.json, the JSON API's spec
-                     (--check: fail if the committed file differs instead)
-  schema [--check]   regenerate crates/movr-db/src/schema.rs from the migrations
-                     (--check: fail if the committed file differs instead)
-";
+/// Maintainer chores for MovR.
+#[derive(Debug, Parser)]
+#[command(name = "xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+/// The chores.
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Fuzz the JSON API from its OpenAPI spec with schemathesis against a
+    /// seeded private database (`pip install schemathesis`).
+    ApiFuzz(api_fuzz::ApiFuzzOptions),
+    /// Load-test the optimized app with wrk and movr-load, beside pgbench
+    /// (needs wrk and curl).
+    Bench(bench::BenchOptions),
+    /// Run MovR on a private PostgreSQL seeded with demo data.
+    Demo(demo::DemoOptions),
+    /// Render and validate the Kubernetes manifests offline (--dry-run),
+    /// or build, push and roll out MovR to every region (deploy/README.md).
+    Deploy(deploy::DeployOptions),
+    /// Regenerate crates/movr-web/openapi.json, the JSON API's spec.
+    Openapi(Check),
+    /// Regenerate crates/movr-db/src/schema.rs from the migrations.
+    Schema(Check),
+    /// Install what the demo, the tests or CI need and this machine lacks
+    /// (PostgreSQL's server, Chromium, promtool, pinned tools), asking first.
+    Setup(setup::SetupOptions),
+    /// Run every test (`cargo test --workspace`), installing first what
+    /// they need and this machine lacks.
+    Test(test::TestOptions),
+}
+
+/// A generated file: write it, or check it.
+#[derive(Debug, clap::Args)]
+struct Check {
+    /// Fail if the committed file differs, instead of rewriting it.
+    #[arg(long)]
+    check: bool,
+}
+
+impl Check {
+    fn mode(&self) -> generated::Mode {
+        match self.check {
+            true => generated::Mode::Check,
+            false => generated::Mode::Write,
+        }
+    }
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let result = match args.as_slice() {
-        ["api-fuzz", rest @ ..] => {
-            api_fuzz::ApiFuzzOptions::parse(rest).and_then(|options| api_fuzz::run(&options))
-        }
-        ["bench", rest @ ..] => {
-            bench::BenchOptions::parse(rest).and_then(|options| bench::run(&options))
-        }
-        ["demo", rest @ ..] => {
-            demo::DemoOptions::parse(rest).and_then(|options| demo::run(&options))
-        }
-        ["deploy", rest @ ..] => {
-            deploy::DeployOptions::parse(rest).and_then(|options| deploy::run(&options))
-        }
-        ["openapi"] => openapi::run(generated::Mode::Write),
-        ["openapi", "--check"] => openapi::run(generated::Mode::Check),
-        ["schema"] => schema::run(generated::Mode::Write),
-        ["schema", "--check"] => schema::run(generated::Mode::Check),
-        ["help" | "--help" | "-h"] => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        _ => {
-            eprint!("{USAGE}");
-            return ExitCode::from(2);
-        }
+    let result = match Cli::parse().task {
+        Task::ApiFuzz(options) => api_fuzz::run(&options),
+        Task::Bench(options) => bench::run(&options),
+        Task::Demo(options) => demo::run(&options),
+        Task::Deploy(options) => deploy::run(&options),
+        Task::Openapi(check) => openapi::run(check.mode()),
+        Task::Schema(check) => schema::run(check.mode()),
+        Task::Setup(options) => setup::run(&options),
+        Task::Test(options) => test::run(&options),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,10 +88,46 @@ fn main() -> ExitCode {
     }
 }
 
+/// Parses `cargo xtask` arguments (without the program's name).
+#[cfg(test)]
+fn parse(args: &[&str]) -> Result<Task, clap::Error> {
+    Cli::try_parse_from(std::iter::once("xtask").chain(args.iter().copied())).map(|cli| cli.task)
+}
+
 /// The workspace root (xtask lives one level below it).
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn options_are_checked() {
+        assert!(
+            parse(&["bench", "--connections", "65"]).is_err(),
+            "at most 64"
+        );
+        assert!(parse(&["bench", "--duration", "0"]).is_err());
+        assert!(matches!(
+            parse(&["api-fuzz", "--seed", "7", "--", "--hypothesis-seed", "1"]),
+            Ok(Task::ApiFuzz(_))
+        ));
+        assert!(matches!(
+            parse(&["test", "--", "-p", "movr-tests"]),
+            Ok(Task::Test(_))
+        ));
+        assert!(parse(&["frobnicate"]).is_err());
+    }
 }

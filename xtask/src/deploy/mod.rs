@@ -35,46 +35,20 @@ pub(crate) fn context(region: &str) -> String {
 }
 
 /// `cargo xtask deploy` options.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
 pub(crate) struct DeployOptions {
+    /// Render and validate the manifests offline; deploy nothing.
+    #[arg(long)]
     pub(crate) dry_run: bool,
+    /// Where --dry-run writes the rendered manifests.
+    #[arg(long, value_name = "DIR", requires = "dry_run")]
     pub(crate) out: Option<PathBuf>,
+    /// Only this region.
+    #[arg(long, value_name = "R", value_parser = clap::builder::PossibleValuesParser::new(REGIONS))]
     pub(crate) region: Option<String>,
 }
 
 impl DeployOptions {
-    pub(crate) fn parse(args: &[&str]) -> Result<Self, String> {
-        let mut options = Self::default();
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            match *arg {
-                "--dry-run" => options.dry_run = true,
-                "--out" => {
-                    options.out = Some(PathBuf::from(args.next().ok_or("--out needs a directory")?))
-                }
-                "--region" => {
-                    let region = args.next().ok_or("--region needs a region")?;
-                    if !REGIONS.contains(region) {
-                        return Err(format!(
-                            "--region: expected one of {}, got {region:?}",
-                            REGIONS.join(", ")
-                        ));
-                    }
-                    options.region = Some((*region).to_owned());
-                }
-                other => {
-                    return Err(format!(
-                        "deploy: unknown option {other:?} (try --dry-run, --out DIR, --region R)"
-                    ));
-                }
-            }
-        }
-        if options.out.is_some() && !options.dry_run {
-            return Err("--out goes with --dry-run".to_owned());
-        }
-        Ok(options)
-    }
-
     fn regions(&self) -> Vec<&str> {
         match &self.region {
             Some(region) => REGIONS.iter().copied().filter(|r| r == region).collect(),

@@ -243,15 +243,16 @@ fn preflight_names_every_missing_piece_and_runs_nothing() {
 
 #[test]
 fn options_and_placeholders_are_checked() {
-    assert!(DeployOptions::parse(&["--region", "mars-1"]).is_err());
-    assert!(
-        DeployOptions::parse(&["--out", "x"]).is_err(),
-        "--out needs --dry-run"
-    );
+    let parse = |args: &[&str]| match crate::parse(&[&["deploy"], args].concat()) {
+        Ok(crate::Task::Deploy(options)) => Ok(options),
+        Ok(other) => panic!("not deploy: {other:?}"),
+        Err(error) => Err(error.to_string()),
+    };
+    let wrong_region = parse(&["--region", "mars-1"]).expect_err("no such region");
+    assert!(wrong_region.contains("gcp-us-east1"), "{wrong_region}");
+    assert!(parse(&["--out", "x"]).is_err(), "--out needs --dry-run");
     assert_eq!(
-        DeployOptions::parse(&["--dry-run", "--out", "x"])
-            .expect("valid")
-            .out,
+        parse(&["--dry-run", "--out", "x"]).expect("valid").out,
         Some(PathBuf::from("x"))
     );
     let values = Values {
