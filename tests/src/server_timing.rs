@@ -62,6 +62,9 @@ pub struct MovrTiming {
     pub total: f64,
     /// `region;desc`: the serving instance's region.
     pub region: String,
+    /// `traceparent;desc`: the request's W3C trace and the server's span,
+    /// `00-<trace id>-<span id>-<flags>`.
+    pub traceparent: String,
 }
 
 impl MovrTiming {
@@ -98,6 +101,7 @@ impl MovrTiming {
             pool: dur("pool"),
             total: dur("total"),
             region: desc("region"),
+            traceparent: desc("traceparent"),
         };
         assert!(
             timing.pool <= timing.db && timing.db <= timing.total,

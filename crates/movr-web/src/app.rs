@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use poem::PathPattern;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::session::{CookieConfig, CookieSession};
 use poem::web::Html;
@@ -122,6 +123,9 @@ async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Respo
     if error.is::<LoginRequired>() {
         return Ok(error.into_response());
     }
+    // The route matched, for the request's log line (the page replaces the
+    // error that carried it).
+    let route = error.data::<PathPattern>().cloned();
     let status = error.status();
     let message = match error.downcast_ref::<PageError>() {
         Some(page_error) => page_error.to_string(),
@@ -139,6 +143,9 @@ async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Respo
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, format!("{message} (request {request_id})")).into_response(),
     };
+    if let Some(route) = route {
+        response.set_data(route);
+    }
     if status == StatusCode::SERVICE_UNAVAILABLE {
         // Outages here are short (a failover, a restart): come back soon.
         response

@@ -10,6 +10,7 @@
 //! | `SECRET_KEY` | random in debug mode, else required | at least 32 characters; keys the session cookie (which holds the CSRF token) |
 //! | `API_KEY` | none | Google Maps Embed API key; without it no maps are shown |
 //! | `DEBUG` | `false` | development mode: cookies without `Secure`, a random `SECRET_KEY` allowed |
+//! | `LOG_FORMAT` | `text` | `text` (human-readable lines) or `json` (one object per line, for Cloud Logging and other collectors; [`crate::logging`]) |
 //! | `STATEMENT_TIMEOUT` | `30` | seconds the database may spend on one statement (`0`: no limit) |
 //! | `FOLLOWER_READS` | `false` | CockroachDB only: list vehicles from the nearest replica, a few seconds stale |
 //! | `DB_DOWN_TIMEOUT` | `500ms` | while connecting to the database fails, how long a request waits for a connection before its 503 |
@@ -36,6 +37,7 @@ use std::time::Duration;
 
 use movr_core::Region;
 
+pub use crate::logging::LogFormat;
 pub use limits::{Limits, Rate};
 pub use map::MapTiles;
 pub use simulated_latency::SimulatedLatency;
@@ -86,6 +88,8 @@ pub struct Settings {
     pub map_tiles: MapTiles,
     /// Development mode.
     pub debug: bool,
+    /// How log lines are written.
+    pub log_format: LogFormat,
     /// List vehicles with follower reads (CockroachDB only).
     pub follower_reads: bool,
     /// How long the database may spend on one statement; `None`: no limit.
@@ -231,6 +235,12 @@ impl Settings {
             api_key: get("API_KEY").map(|key| Secret::new(key.trim().to_owned())),
             map_tiles: MapTiles::from_lookup(&lookup)?,
             debug,
+            log_format: get("LOG_FORMAT")
+                .map(|value| {
+                    LogFormat::parse(&value).map_err(|message| ConfigError::new("LOG_FORMAT", message))
+                })
+                .transpose()?
+                .unwrap_or_default(),
             follower_reads,
             statement_timeout,
             limits: Limits::from_lookup(get)?,
@@ -423,6 +433,7 @@ mod tests {
         assert_eq!(default.ready_check_interval, Duration::from_secs(1));
         assert_eq!(default.live_poll_interval, Duration::from_secs(1));
         assert_eq!(default.simulated_db_latency, None);
+        assert_eq!(default.log_format, LogFormat::Text);
         let mut vars = base.to_vec();
         vars.push(("METRICS_ADDR", "off"));
         assert_eq!(settings(&vars).expect("valid").metrics_addr, None);
@@ -432,6 +443,17 @@ mod tests {
             settings(&vars).expect("valid").metrics_addr,
             Some(([0, 0, 0, 0], 9464).into())
         );
+    }
+
+    #[test]
+    fn json_logs_are_asked_for_by_name() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://h/db"),
+            ("DEBUG", "true"),
+            ("LOG_FORMAT", "json"),
+        ])
+        .expect("valid");
+        assert_eq!(s.log_format, LogFormat::Json);
     }
 
     #[test]
@@ -464,6 +486,7 @@ mod tests {
         assert_eq!(with(("PORT", "70000")), "PORT");
         assert_eq!(with(("REGION", "mars-north1")), "REGION");
         assert_eq!(with(("DEBUG", "maybe")), "DEBUG");
+        assert_eq!(with(("LOG_FORMAT", "bogus")), "LOG_FORMAT");
         assert_eq!(with(("FOLLOWER_READS", "sometimes")), "FOLLOWER_READS");
         assert_eq!(with(("STATEMENT_TIMEOUT", "-1")), "STATEMENT_TIMEOUT");
         assert_eq!(with(("STATEMENT_TIMEOUT", "2h")), "STATEMENT_TIMEOUT");

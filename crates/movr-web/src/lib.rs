@@ -17,6 +17,7 @@ pub mod error;
 pub mod forms;
 pub mod health;
 pub mod live;
+pub mod logging;
 pub mod metrics;
 pub mod middleware;
 pub mod page;
@@ -29,6 +30,7 @@ pub mod session;
 pub mod session_check;
 pub mod state;
 pub mod templates;
+pub mod trace_context;
 pub mod views;
 
 pub use app::app;

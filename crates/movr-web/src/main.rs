@@ -10,7 +10,6 @@ use movr_web::seed::{SeedSize, seed};
 use movr_web::server::database;
 use movr_web::{Settings, build_state, serve};
 use poem::listener::{Listener, TcpListener};
-use tracing_subscriber::EnvFilter;
 
 // Page rendering allocates many small strings across worker threads, where
 // mimalloc is markedly faster than glibc's allocator and returns memory to
@@ -90,11 +89,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    movr_web::logging::init(settings.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,14 +1,18 @@
-//! One tracing span per request (method, path, request id) and one log line
-//! when it ends (status, latency). The id is also sent back as
-//! `x-request-id` and shown on error pages, so a rider's report can be
-//! matched with the log.
+//! One tracing span per request (method, path, request id, trace and span
+//! id; the route template once it is known) and one log line when it ends
+//! (status, latency). The request id is also sent back as `x-request-id`
+//! and shown on error pages, so a rider's report can be matched with the
+//! log; the trace ([`TraceContext`]) as `traceresponse`, so a trace can be
+//! followed from the load balancer to this server's lines.
 
 use std::time::Instant;
 
 use poem::http::HeaderValue;
-use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use poem::{Endpoint, IntoResponse, Middleware, PathPattern, Request, Response, Result};
 use tracing::Instrument;
 use uuid::Uuid;
+
+use crate::trace_context::{TRACERESPONSE, TraceContext};
 
 /// The header carrying the request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -51,19 +55,30 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
     async fn call(&self, mut req: Request) -> Result<Response> {
         let id = Uuid::new_v4().simple().to_string();
         req.extensions_mut().insert(RequestId(id.clone()));
+        let trace = TraceContext::of(&req);
         let span = tracing::info_span!(
             "request",
             method = %req.method(),
             path = %req.uri().path(),
+            route = tracing::field::Empty,
             request_id = %id,
+            trace_id = %trace.trace_id,
+            span_id = %trace.span_id,
         );
+        let traceresponse = HeaderValue::from_str(&trace.header_value());
+        req.extensions_mut().insert(trace);
         async move {
             let started = Instant::now();
             let result = self.inner.call(req).await.map(IntoResponse::into_response);
-            let status = match &result {
-                Ok(response) => response.status(),
-                Err(error) => error.status(),
+            let (status, route) = match &result {
+                Ok(response) => (response.status(), response.data::<PathPattern>()),
+                Err(error) => (error.status(), error.data::<PathPattern>()),
             };
+            // A path no route matched has none (or an empty one, from the
+            // catch-all that nests the pages).
+            if let Some(route) = route.filter(|route| !route.0.is_empty()) {
+                tracing::Span::current().record("route", &*route.0);
+            }
             let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
             if status.is_server_error() {
                 tracing::error!(status = status.as_u16(), latency_ms, "request failed");
@@ -73,6 +88,9 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
             result.map(|mut response| {
                 if let Ok(value) = HeaderValue::from_str(&id) {
                     response.headers_mut().insert(REQUEST_ID_HEADER, value);
+                }
+                if let Ok(value) = traceresponse {
+                    response.headers_mut().insert(TRACERESPONSE, value);
                 }
                 response
             })

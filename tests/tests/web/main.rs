@@ -24,5 +24,6 @@ mod server_timing;
 mod sessions;
 mod support;
 mod timeouts;
+mod traces;
 mod users;
 mod vehicles;

@@ -2,7 +2,7 @@
 //! probes, assets and the JSON API alike, a fresh id each time. (That a
 //! 500 page shows the same id that its log line carries is checked against
 //! the real `movr` binary, whose log can be read:
-//! `crates/movr-web/tests/process.rs`.)
+//! `crates/movr-web/tests/process/`.)
 
 use movr_tests::TestServer;
 

@@ -5,10 +5,14 @@
 //!
 //! ```text
 //! Server-Timing: db;dur=1.204;desc="database", pool;dur=0.012;desc="connection checkout",
-//!                total;dur=3.410, region;desc="gcp-us-east1"
+//!                total;dur=3.410, region;desc="gcp-us-east1",
+//!                traceparent;desc="00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01"
 //! ```
 //!
-//! (one line on the wire). Durations are milliseconds; descriptions are
+//! (one line on the wire). The last entry is the request's trace and this
+//! server's span ([`TraceContext`], set by [`crate::request_log`]), so the
+//! trace of a request seen in a browser's developer tools can be looked up
+//! in the log. Durations are milliseconds; descriptions are
 //! quoted strings, as the W3C Server Timing grammar requires of values
 //! with spaces (<https://www.w3.org/TR/server-timing/#the-server-timing-header-field>).
 //! Browsers show the figures in their developer tools (Network, Timing).
@@ -28,6 +32,7 @@ use poem::http::header::HeaderName;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use crate::config::SimulatedLatency;
+use crate::trace_context::TraceContext;
 
 /// The header's name.
 pub const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
@@ -56,16 +61,21 @@ impl ServerTiming {
     }
 
     /// The header's value for a request that took `total`, `db` of it in
-    /// the database.
-    fn value(&self, db: DbTime, total: Duration) -> String {
-        format!(
+    /// the database, and belongs to `trace` if known.
+    fn value(&self, db: DbTime, total: Duration, trace: Option<&TraceContext>) -> String {
+        let mut value = format!(
             "db;dur={:.3};desc={}, pool;dur={:.3};desc=\"connection checkout\", total;dur={:.3}{}",
             millis(db.database),
             self.db_desc,
             millis(db.checkout),
             millis(total),
             self.region
-        )
+        );
+        if let Some(trace) = trace {
+            value.push_str(", traceparent;desc=");
+            value.push_str(&quoted(&trace.header_value()));
+        }
+        value
     }
 }
 
@@ -110,12 +120,13 @@ impl<E: Endpoint> Endpoint for ServerTimingEndpoint<E> {
 
     async fn call(&self, req: Request) -> Result<Response> {
         let started = Instant::now();
+        let trace = req.extensions().get::<TraceContext>().cloned();
         let (result, db) = DbTimer::measure(self.inner.call(req)).await;
         let mut response = match result {
             Ok(response) => response.into_response(),
             Err(error) => error.into_response(),
         };
-        let value = self.config.value(db, started.elapsed());
+        let value = self.config.value(db, started.elapsed(), trace.as_ref());
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().insert(SERVER_TIMING, value);
         }
@@ -135,9 +146,23 @@ mod tests {
             checkout: Duration::from_micros(12),
         };
         assert_eq!(
-            timing.value(db, Duration::from_micros(3_410)),
+            timing.value(db, Duration::from_micros(3_410), None),
             "db;dur=1.204;desc=\"database\", pool;dur=0.012;desc=\"connection checkout\", \
              total;dur=3.410, region;desc=\"gcp-us-west1\""
+        );
+        let trace = TraceContext {
+            trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".to_owned(),
+            span_id: "b7ad6b7169203331".to_owned(),
+            parent_id: None,
+            sampled: true,
+        };
+        assert!(
+            timing
+                .value(db, Duration::from_micros(3_410), Some(&trace))
+                .ends_with(
+                    "region;desc=\"gcp-us-west1\", \
+                     traceparent;desc=\"00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01\""
+                )
         );
     }
 
@@ -145,7 +170,7 @@ mod tests {
     fn a_simulated_distance_is_labelled() {
         let simulated = SimulatedLatency::Everywhere(Duration::from_millis(90));
         let timing = ServerTiming::new(Region::EuropeWest1, Some(&simulated));
-        let value = timing.value(DbTime::default(), Duration::ZERO);
+        let value = timing.value(DbTime::default(), Duration::ZERO, None);
         assert!(
             value.starts_with("db;dur=0.000;desc=\"database, simulated 90ms round trip\", "),
             "{value}"

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use poem::PathPattern;
 use poem::http::{HeaderValue, Method, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
 use poem_openapi::registry::MetaApi;
@@ -24,6 +25,8 @@ pub async fn json_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Res
         Ok(response) => return Ok(response.into_response()),
         Err(error) => error,
     };
+    // The route matched, for the request's log line.
+    let route = error.data::<PathPattern>().cloned();
     let api_error = match error.downcast::<ApiError>() {
         Ok(api_error) => api_error,
         Err(other) => ApiError::from_poem(&other),
@@ -31,7 +34,11 @@ pub async fn json_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Res
     if let Some(cause) = &api_error.cause {
         tracing::error!(request_id, %cause, "API request failed");
     }
-    Ok(api_error.into_response())
+    let mut response = api_error.into_response();
+    if let Some(route) = route {
+        response.set_data(route);
+    }
+    Ok(response)
 }
 
 /// The methods each operation path takes, for a 405's `Allow` header.

@@ -1,6 +1,6 @@
 //! The `movr` binary as operators run it, in a child process: what only a
-//! process shows — the log line of a failure, and what SIGTERM does to the
-//! requests in flight.
+//! process shows — the log line of a failure, what SIGTERM does to the
+//! requests in flight, and the JSON log format ([`logs`]).
 //!
 //! Why here and not in the `tests/` crate: cargo builds a package's binaries
 //! for its own integration tests and names them in `CARGO_BIN_EXE_<name>`,
@@ -32,6 +32,8 @@ use reqwest::Client;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 use tempfile::TempDir;
+
+mod logs;
 
 /// A strong key for the session and CSRF cookies.
 const SECRET_KEY: &str = "pr0cess-K3y-7fQ2xLm8RzPw4VbNc7HdJ6kYsE1uGoTa";
@@ -74,6 +76,11 @@ struct Movr {
 impl Movr {
     /// Migrates `database` with `movr migrate`, then serves it on a free port.
     fn serve(database: &str) -> Self {
+        Self::serve_with(database, &[])
+    }
+
+    /// [`Movr::serve`] with more settings in the environment.
+    fn serve_with(database: &str, settings: &[(&str, &str)]) -> Self {
         // An empty working directory: no `.env` file to read.
         let dir = tempfile::tempdir().unwrap();
         let command = |arg: &str| {
@@ -91,6 +98,7 @@ impl Movr {
                 .env("METRICS_ADDR", "off")
                 .env("RUST_LOG", "info")
                 .env("NO_COLOR", "1")
+                .envs(settings.iter().copied())
                 .stdin(Stdio::null());
             command
         };
@@ -121,7 +129,11 @@ impl Movr {
             line.contains("serving MovR on http://")
         });
         let (_, rest) = line.split_once("serving MovR on http://").unwrap();
-        movr.addr = rest.split_whitespace().next().unwrap().parse().unwrap();
+        // The address ends the plain line, or the JSON line's message.
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '[' | ']')))
+            .unwrap_or(rest.len());
+        movr.addr = rest[..end].parse().unwrap();
         movr
     }
 
