@@ -6,7 +6,7 @@
 //! `severity` (Cloud Logging's names: `DEBUG`, `INFO`, `WARNING`, `ERROR`),
 //! `message`, the event's own fields, the fields of every span it happened
 //! in (for a request: `method`, `path`, `route`, `request_id`, `trace_id`,
-//! `span_id`; an inner span's field wins over an outer one's of the same
+//! `span_id`, `parent_span_id`; an inner span's field wins over an outer one's of the same
 //! name), and `target` (the module). The request's end line adds `status`
 //! and `latency_ms`:
 //!

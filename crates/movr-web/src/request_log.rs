@@ -1,5 +1,5 @@
 //! One tracing span per request (method, path, request id, trace and span
-//! id; the route template once it is known) and one log line when it ends
+//! id, the caller's span id if any; the route template once it is known) and one log line when it ends
 //! (status, latency). The request id is also sent back as `x-request-id`
 //! and shown on error pages, so a rider's report can be matched with the
 //! log; the trace ([`TraceContext`]) as `traceresponse`, so a trace can be
@@ -64,6 +64,7 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
             request_id = %id,
             trace_id = %trace.trace_id,
             span_id = %trace.span_id,
+            parent_span_id = trace.parent_id.as_deref(),
         );
         let traceresponse = HeaderValue::from_str(&trace.header_value());
         req.extensions_mut().insert(trace);

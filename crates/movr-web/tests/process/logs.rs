@@ -47,6 +47,7 @@ async fn json_log_lines_carry_the_requests_ids_route_status_and_latency() {
     assert_eq!(end["request_id"], request_id.as_str(), "{line}");
     assert_eq!(end["trace_id"], TRACE_ID, "{line}");
     assert_eq!(end["span_id"], span_id.as_str(), "{line}");
+    assert_eq!(end["parent_span_id"], CALLERS_SPAN, "{line}");
     assert_eq!(end["method"], "GET", "{line}");
     assert_eq!(end["path"], "/api/v1/cities/rome", "{line}");
     // The template as poem-openapi registers it: parameters by position.
@@ -72,8 +73,11 @@ async fn json_log_lines_carry_the_requests_ids_route_status_and_latency() {
     ] {
         let response = client().get(movr.url(path)).send().await.unwrap();
         assert_eq!(response.status(), status, "{path}");
-        let id = response.headers()["x-request-id"]
-            .to_str()
+        let header = |name: &str| response.headers()[name].to_str().unwrap().to_owned();
+        let id = header("x-request-id");
+        let trace = header("traceresponse")
+            .split('-')
+            .nth(1)
             .unwrap()
             .to_owned();
         let line = movr.wait_for_line(path, |line| {
@@ -81,6 +85,9 @@ async fn json_log_lines_carry_the_requests_ids_route_status_and_latency() {
         });
         let end: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(end["route"], route, "{line}");
+        // No traceparent: a trace of its own, no caller's span.
+        assert_eq!(end["trace_id"], trace.as_str(), "{line}");
+        assert_eq!(end.get("parent_span_id"), None, "{line}");
     }
 
     // Every line, from the start on, is a JSON object.
