@@ -7,9 +7,10 @@
 //! copy), so tests run in parallel without sharing rows, and each is dropped
 //! when its test ends. [`TestServer`] runs the real web app over one on a
 //! free loopback port. [`parse_server_timing`] reads its `Server-Timing`
-//! headers by the W3C grammar.
+//! headers by the W3C grammar, and [`Scrape`] its `/metrics`.
 
 mod gate;
+mod scrape;
 mod server;
 mod server_timing;
 mod sse;
@@ -23,6 +24,7 @@ use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 pub use gate::Gate;
+pub use scrape::{Sample, Scrape};
 pub use server::{TEST_SECRET_KEY, TestServer, loopback_acceptor};
 pub use server_timing::{MovrTiming, TimingMetric, parse_server_timing};
 pub use sse::{Block, EVENT_DEADLINE, Ending, EventReader};

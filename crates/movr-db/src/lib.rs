@@ -21,6 +21,9 @@
 //! connection): [`Database::run_idempotent`] then looks the row up by its
 //! client-chosen id instead of guessing.
 //!
+//! [`metrics`] counts and times every operation for Prometheus, on a
+//! registry the caller passes to [`Database::register_metrics`].
+//!
 //! [`DbTimer`] collects the time a request spends in the database (for the
 //! web app's `Server-Timing` header and page footer).
 //!
@@ -32,6 +35,7 @@ pub mod database;
 pub mod dialect;
 pub mod error;
 mod location;
+pub mod metrics;
 pub mod migrations;
 pub mod pool;
 pub mod prepared;

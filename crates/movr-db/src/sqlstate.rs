@@ -74,6 +74,12 @@ impl LastServerError {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
     }
 
+    /// The code of the last error (for counting failures by class).
+    pub(crate) fn code(&self) -> Option<String> {
+        let last = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        last.as_ref().map(|error| error.code.clone())
+    }
+
     /// The code of the last error if its message is `message`.
     fn code_if(&self, message: &str) -> Option<String> {
         let last = self.0.lock().unwrap_or_else(PoisonError::into_inner);

@@ -126,6 +126,14 @@ impl TransactionError for ServiceError {
     fn outcome_unknown(&self) -> bool {
         matches!(self, Self::Unavailable(error) if error.outcome_unknown())
     }
+
+    fn db_error(&self) -> Option<&DbError> {
+        match self {
+            Self::Unavailable(error) => Some(error),
+            Self::Internal(error) => error.downcast_ref::<DbError>(),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

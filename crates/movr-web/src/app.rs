@@ -10,7 +10,9 @@ use poem::web::cookie::{CookieKey, SameSite};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, post};
 
 use crate::error::PageError;
-use crate::middleware::{BodyTimeout, ClientAddrs, HttpsRedirect, SecurityHeaders, ServerTiming};
+use crate::middleware::{
+    BodyTimeout, ClientAddrs, HttpsRedirect, SecurityHeaders, ServerTiming, keep_route,
+};
 use crate::page::{LoginRequired, PageParts};
 use crate::pages::{account, home, live, rides, users, vehicles};
 use crate::request_log::{RequestId, RequestLog};
@@ -23,6 +25,12 @@ pub const SESSION_COOKIE: &str = "movr-session";
 /// cookie only from this very host, over HTTPS, for the whole site, so no
 /// other subdomain (nor a plain-HTTP answer) can plant or overwrite it.
 pub const SECURE_SESSION_COOKIE: &str = "__Host-movr-session";
+
+/// Where [`app()`] nests routers: `/` (the pages), `/api`, and under it
+/// `/docs` and `/v1` (see [`api::routes`]). The router reports the mount
+/// point it reached for a path nothing under it matched, so the HTTP
+/// metrics count those as unmatched ([`crate::middleware::metrics`]).
+pub const MOUNT_POINTS: &[&str] = &["", "/api", "/api/docs", "/api/v1"];
 
 /// The whole web app. `secret_key` (at least 32 bytes) keys the encrypted
 /// session cookie, which also holds the session's CSRF token;
@@ -95,6 +103,9 @@ pub fn app(
             state.region,
             state.simulated_db_latency.as_ref(),
         ))
+        // Outside every layer that answers: each request counted once,
+        // under the route its answer came from.
+        .with(state.metrics.http.clone())
         .data(state)
         .with(RequestLog)
         .map_to_response()
@@ -123,9 +134,17 @@ async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Respo
     if error.is::<LoginRequired>() {
         return Ok(error.into_response());
     }
-    // The route matched, for the request's log line (the page replaces the
-    // error that carried it).
-    let route = error.data::<PathPattern>().cloned();
+    let mut response = page_for(&error, parts, &request_id);
+    keep_route(error.data(), &mut response);
+    Ok(response)
+}
+
+/// The error page for `error` (see [`render_errors`]).
+fn page_for(
+    error: &poem::Error,
+    parts: Result<PageParts, PageError>,
+    request_id: &str,
+) -> Response {
     let status = error.status();
     let message = match error.downcast_ref::<PageError>() {
         Some(page_error) => page_error.to_string(),
@@ -143,16 +162,13 @@ async fn render_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Respo
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, format!("{message} (request {request_id})")).into_response(),
     };
-    if let Some(route) = route {
-        response.set_data(route);
-    }
     if status == StatusCode::SERVICE_UNAVAILABLE {
         // Outages here are short (a failover, a restart): come back soon.
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
-    Ok(response)
+    response
 }
 
 fn generic_message(status: u16) -> &'static str {

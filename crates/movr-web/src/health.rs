@@ -1,12 +1,13 @@
 //! Probes for load balancers and Kubernetes.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{IntoResponse, Response, handler};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::registry::Registry;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
@@ -19,7 +20,8 @@ use crate::state::AppState;
 pub struct Readiness {
     interval: Duration,
     last: Mutex<Option<(Instant, bool)>>,
-    checks: AtomicU64,
+    checks: Counter,
+    failures: Counter,
 }
 
 impl Readiness {
@@ -28,13 +30,23 @@ impl Readiness {
         Self {
             interval,
             last: Mutex::new(None),
-            checks: AtomicU64::new(0),
+            checks: Counter::default(),
+            failures: Counter::default(),
         }
     }
 
-    /// How many times the database was actually checked.
-    pub fn checks(&self) -> u64 {
-        self.checks.load(Ordering::Relaxed)
+    /// Adds the database checks made, and those that failed, to `registry`.
+    pub fn register_metrics(&self, registry: &mut Registry) {
+        registry.register(
+            "movr_readiness_checks",
+            "Database checks made for /readyz (at most one per READY_CHECK_INTERVAL)",
+            self.checks.clone(),
+        );
+        registry.register(
+            "movr_readiness_failures",
+            "Database checks for /readyz that failed (the instance answered 503 not ready)",
+            self.failures.clone(),
+        );
     }
 
     async fn is_ready(&self, state: &AppState) -> bool {
@@ -44,10 +56,11 @@ impl Readiness {
         {
             return answer;
         }
-        self.checks.fetch_add(1, Ordering::Relaxed);
+        self.checks.inc();
         let answer = match state.movr.database().ping().await {
             Ok(()) => true,
             Err(error) => {
+                self.failures.inc();
                 tracing::warn!(%error, cause = ?std::error::Error::source(&error), "readiness check failed");
                 false
             }

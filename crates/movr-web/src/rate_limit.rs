@@ -5,7 +5,8 @@
 //! slots everyone shares.
 //!
 //! A refusal happens before any hashing or database work and says when to
-//! come back. Handlers ask here before they call the service.
+//! come back. Handlers ask here before they call the service. Refusals are
+//! counted by limit (`movr_rate_limit_refusals_total{limit}`).
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -17,6 +18,10 @@ use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::registry::Registry;
 
 use crate::config::{Limits, Rate};
 use crate::middleware::ClientAddr;
@@ -52,6 +57,7 @@ pub struct RateLimits {
     signup_per_client: Option<Keyed<IpAddr>>,
     add_vehicle_per_client: Option<Keyed<IpAddr>>,
     password_checks: PasswordChecks,
+    refusals: Refusals,
 }
 
 impl RateLimits {
@@ -63,31 +69,96 @@ impl RateLimits {
             signup_per_client: limits.signup_per_client.map(Keyed::new),
             add_vehicle_per_client: limits.add_vehicle_per_client.map(Keyed::new),
             password_checks: PasswordChecks::new(limits.password_checks_per_client),
+            refusals: Refusals::default(),
         }
+    }
+
+    /// Adds the refusal counts to `registry` (every limit's series is
+    /// there from the start, at 0).
+    pub fn register_metrics(&self, registry: &mut Registry) {
+        registry.register(
+            "movr_rate_limit_refusals",
+            "Requests refused by an abuse limit, by limit (the setting's name, lower case)",
+            self.refusals.family.clone(),
+        );
     }
 
     /// May `client` try to log in as `username` (web login or API token)?
     /// The ticket holds one of the client's password-check places.
     pub fn log_in(&self, client: ClientAddr, username: &str) -> Result<PasswordTicket, Refused> {
-        let ticket = self.password_checks.take(client)?;
-        check(self.login_per_client.as_ref(), client.0)?;
+        let refusals = &self.refusals;
+        let ticket = counted(&refusals.password_checks, self.password_checks.take(client))?;
+        counted(
+            &refusals.login_per_client,
+            check(self.login_per_client.as_ref(), client.0),
+        )?;
         if let Some(limiter) = &self.login_per_username {
-            limiter.check(&username_key(username))?;
+            counted(
+                &refusals.login_per_username,
+                limiter.check(&username_key(username)),
+            )?;
         }
         Ok(ticket)
     }
 
     /// May `client` sign up (page or API)?
     pub fn sign_up(&self, client: ClientAddr) -> Result<PasswordTicket, Refused> {
-        let ticket = self.password_checks.take(client)?;
-        check(self.signup_per_client.as_ref(), client.0)?;
+        let refusals = &self.refusals;
+        let ticket = counted(&refusals.password_checks, self.password_checks.take(client))?;
+        counted(
+            &refusals.signup_per_client,
+            check(self.signup_per_client.as_ref(), client.0),
+        )?;
         Ok(ticket)
     }
 
     /// May `client` list a vehicle (page or API)?
     pub fn add_vehicle(&self, client: ClientAddr) -> Result<(), Refused> {
-        check(self.add_vehicle_per_client.as_ref(), client.0)
+        let refusals = &self.refusals;
+        counted(
+            &refusals.add_vehicle_per_client,
+            check(self.add_vehicle_per_client.as_ref(), client.0),
+        )
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct LimitLabels {
+    limit: &'static str,
+}
+
+/// Refusals by limit: one counter each, looked up once.
+#[derive(Debug)]
+struct Refusals {
+    family: Family<LimitLabels, Counter>,
+    login_per_username: Counter,
+    login_per_client: Counter,
+    signup_per_client: Counter,
+    add_vehicle_per_client: Counter,
+    password_checks: Counter,
+}
+
+impl Default for Refusals {
+    fn default() -> Self {
+        let family = Family::<LimitLabels, Counter>::default();
+        let counter = |limit| family.get_or_create_owned(&LimitLabels { limit });
+        Self {
+            login_per_username: counter("login_rate_per_username"),
+            login_per_client: counter("login_rate_per_client"),
+            signup_per_client: counter("signup_rate_per_client"),
+            add_vehicle_per_client: counter("add_vehicle_rate_per_client"),
+            password_checks: counter("password_checks_per_client"),
+            family,
+        }
+    }
+}
+
+/// `result`, counted on `counter` when it is a refusal.
+fn counted<T>(counter: &Counter, result: Result<T, Refused>) -> Result<T, Refused> {
+    if result.is_err() {
+        counter.inc();
+    }
+    result
 }
 
 /// Checks `client` against `limiter`, if both are there.

@@ -11,11 +11,15 @@ use movr_service::MovR;
 use poem::Server;
 use poem::listener::{Acceptor, TcpAcceptor};
 
-use crate::app::{app, operator_app};
+use prometheus_client::registry::Registry;
+
+use crate::app::{MOUNT_POINTS, app, operator_app};
 use crate::config::Settings;
 use crate::connections::GuardedAcceptor;
 use crate::health::Readiness;
 use crate::live::LiveVehicles;
+use crate::metrics::{self, Metrics};
+use crate::middleware::HttpMetrics;
 use crate::rate_limit::RateLimits;
 use crate::session_check::SessionCheck;
 use crate::state::AppState;
@@ -27,15 +31,27 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 /// The application state over `movr` (templates compiled, settings applied:
 /// the per-account caps of `settings` replace `movr`'s).
+///
+/// The instance's metrics registry is made here, and each part registers
+/// its families on it (see [`crate::metrics`]).
 pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppState>> {
     let movr = movr.with_caps(settings.limits.caps());
     let templates = Templates::load()?;
+    let live = LiveVehicles::new(
+        movr.clone(),
+        settings.live_poll_interval,
+        settings.limits.max_event_streams,
+    );
+    let limits = RateLimits::new(&settings.limits);
+    let readiness = Readiness::new(settings.ready_check_interval);
+    let mut registry = Registry::default();
+    let http = HttpMetrics::new(&mut registry, MOUNT_POINTS, crate::api::route_templates());
+    movr.database().register_metrics(&mut registry);
+    limits.register_metrics(&mut registry);
+    readiness.register_metrics(&mut registry);
+    metrics::register_instance(&mut registry, settings.region, &live);
     Ok(Arc::new(AppState {
-        live: LiveVehicles::new(
-            movr.clone(),
-            settings.live_poll_interval,
-            settings.limits.max_event_streams,
-        ),
+        live,
         movr,
         city_menus: CityMenus::render(&templates, settings.region)?,
         templates,
@@ -43,13 +59,14 @@ pub fn build_state(settings: &Settings, movr: MovR) -> anyhow::Result<Arc<AppSta
         maps_key: settings.api_key.clone(),
         map_tiles: settings.map_tiles.clone(),
         regions: crate::views::regions(settings.region),
-        limits: RateLimits::new(&settings.limits),
+        limits,
         trusted_proxy_hops: settings.limits.trusted_proxy_hops,
         body_read_timeout: settings.limits.body_read_timeout,
-        readiness: Readiness::new(settings.ready_check_interval),
+        readiness,
         connections: Arc::default(),
         sessions: SessionCheck::new(settings.session_check_interval),
         simulated_db_latency: settings.simulated_db_latency.clone(),
+        metrics: Metrics::new(registry, http),
     }))
 }
 

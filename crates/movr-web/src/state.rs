@@ -7,6 +7,7 @@ use crate::config::{MapTiles, Secret};
 use crate::connections::OpenConnections;
 use crate::health::Readiness;
 use crate::live::LiveVehicles;
+use crate::metrics::Metrics;
 use crate::rate_limit::RateLimits;
 use crate::session_check::SessionCheck;
 use crate::templates::Templates;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub live: LiveVehicles,
     /// The open connections, to end a stream whose client has gone.
     pub connections: std::sync::Arc<OpenConnections>,
+    /// This instance's metrics registry, served at `/metrics`.
+    pub metrics: Metrics,
     /// What a latency simulation adds between this instance and its
     /// database (`SIMULATED_DB_LATENCY`), shown as such.
     pub simulated_db_latency: Option<crate::config::SimulatedLatency>,

@@ -15,6 +15,7 @@ mod headers;
 mod health;
 mod live;
 mod map;
+mod metrics;
 mod races;
 mod rate_limits;
 mod request_ids;

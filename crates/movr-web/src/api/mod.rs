@@ -100,6 +100,39 @@ pub fn spec() -> String {
     plain_refs::without_repeated_all_of(&service().spec())
 }
 
+/// Each operation's route template as the router reports it (poem-openapi
+/// names path parameters `:param0`, `:param1`, … in order) and as the HTTP
+/// metrics show it, with the spec's names: (`/api/v1/cities/:param0`,
+/// `/api/v1/cities/:city`).
+pub fn route_templates() -> Vec<(String, String)> {
+    Apis::meta()
+        .iter()
+        .flat_map(|api| &api.paths)
+        .map(|path| {
+            let (mut routed, mut shown) = (BASE_PATH.to_owned(), BASE_PATH.to_owned());
+            let mut parameters = 0;
+            for segment in path.path.split('/').filter(|s| !s.is_empty()) {
+                let parameter = segment
+                    .strip_prefix('{')
+                    .and_then(|s| s.strip_suffix('}'))
+                    .or_else(|| segment.strip_prefix(':'));
+                match parameter {
+                    Some(name) => {
+                        routed.push_str(&format!("/:param{parameters}"));
+                        shown.push_str(&format!("/:{name}"));
+                        parameters += 1;
+                    }
+                    None => {
+                        routed.push_str(&format!("/{segment}"));
+                        shown.push_str(&format!("/{segment}"));
+                    }
+                }
+            }
+            (routed, shown)
+        })
+        .collect()
+}
+
 /// Everything under `/api`: the operations (`/v1`), the spec
 /// (`/openapi.json`) and its docs page (`/docs`, assets built in). Errors
 /// get their JSON shape from [`error::json_errors`], around the whole app.
@@ -133,6 +166,25 @@ mod tests {
     use poem_openapi::types::Example;
 
     use super::*;
+
+    #[test]
+    fn route_templates_take_the_specs_parameter_names() {
+        let templates = route_templates();
+        for expected in [
+            ("/api/v1/regions", "/api/v1/regions"),
+            (
+                "/api/v1/cities/:param0/vehicles/:param1",
+                "/api/v1/cities/:city/vehicles/:id",
+            ),
+            ("/api/v1/rides/:param0/end", "/api/v1/rides/:id/end"),
+        ] {
+            let expected = (expected.0.to_owned(), expected.1.to_owned());
+            assert!(
+                templates.contains(&expected),
+                "{expected:?} in {templates:?}"
+            );
+        }
+    }
 
     #[test]
     fn request_examples_pass_validation() {

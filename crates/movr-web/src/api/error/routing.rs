@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use poem::PathPattern;
 use poem::http::{HeaderValue, Method, StatusCode, header};
-use poem::{Endpoint, IntoResponse, Request, Response};
+use poem::{Endpoint, IntoResponse, PathPattern, Request, Response};
 use poem_openapi::registry::MetaApi;
 
 use super::ApiError;
+use crate::middleware::keep_route;
 use crate::request_log::RequestId;
 
 /// Middleware for the whole app: under `/api/`, any error becomes an
@@ -25,7 +26,8 @@ pub async fn json_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Res
         Ok(response) => return Ok(response.into_response()),
         Err(error) => error,
     };
-    // The route matched, for the request's log line.
+    // The route the error came from, for the request's log line and the metrics
+    // (`downcast` consumes it).
     let route = error.data::<PathPattern>().cloned();
     let api_error = match error.downcast::<ApiError>() {
         Ok(api_error) => api_error,
@@ -35,9 +37,7 @@ pub async fn json_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Res
         tracing::error!(request_id, %cause, "API request failed");
     }
     let mut response = api_error.into_response();
-    if let Some(route) = route {
-        response.set_data(route);
-    }
+    keep_route(route.as_ref(), &mut response);
     Ok(response)
 }
 
@@ -121,6 +121,7 @@ pub async fn allow_header<E: Endpoint>(
         Ok(response) => Ok(response.into_response()),
         Err(error) if error.status() == StatusCode::METHOD_NOT_ALLOWED => {
             let mut response = ApiError::from_poem(&error).into_response();
+            keep_route(error.data(), &mut response);
             if let Some(allow) = allowed.for_path(&path) {
                 response.headers_mut().insert(header::ALLOW, allow.clone());
             }

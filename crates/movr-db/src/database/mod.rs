@@ -1,19 +1,20 @@
 //! `Database`: the pool plus the retrying transaction runner every use case
 //! goes through.
 
+mod checkout;
+
 use std::ops::ControlFlow;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use scoped_futures::ScopedBoxFuture;
 
 use crate::error::DbError;
-use crate::pool::{self, LastConnectionError, Manager, Pool, PoolConfig};
+use crate::metrics::{DbMetrics, ErrorClass};
+use crate::pool::{self, LastConnectionError, Pool, PoolConfig};
 use crate::prepared::PrepareOnce;
 use crate::retry::RetryPolicy;
-use crate::sqlstate;
+use crate::sqlstate::{self, LastServerError};
 use crate::statement_log::HEALTH_CHECK_SQL;
 use crate::timing::{Spent, Stopwatch};
 
@@ -27,6 +28,11 @@ pub trait TransactionError: From<DbError> + From<diesel::result::Error> + Send {
     /// Whether a write may or may not have happened (see
     /// [`DbError::outcome_unknown`]).
     fn outcome_unknown(&self) -> bool;
+
+    /// The database failure behind this error, if it is one (a use case's
+    /// own answers, e.g. "not found", are not): counted by class in
+    /// `movr_db_errors_total`.
+    fn db_error(&self) -> Option<&DbError>;
 }
 
 impl TransactionError for DbError {
@@ -37,13 +43,10 @@ impl TransactionError for DbError {
     fn outcome_unknown(&self) -> bool {
         DbError::outcome_unknown(self)
     }
-}
 
-/// Running totals since start.
-#[derive(Debug, Default)]
-struct Counters {
-    retries: AtomicU64,
-    exhausted: AtomicU64,
+    fn db_error(&self) -> Option<&DbError> {
+        Some(self)
+    }
 }
 
 /// What [`Database::stats`] reports.
@@ -76,7 +79,7 @@ pub struct DbStats {
 pub struct Database {
     pool: Pool,
     config: PoolConfig,
-    counters: Arc<Counters>,
+    metrics: DbMetrics,
     retry: RetryPolicy,
     last_connection_error: LastConnectionError,
 }
@@ -97,7 +100,7 @@ impl Database {
         Self {
             pool,
             config: config.clone(),
-            counters: Arc::default(),
+            metrics: DbMetrics::default(),
             retry: RetryPolicy::default(),
             last_connection_error,
         }
@@ -109,12 +112,21 @@ impl Database {
         self
     }
 
+    /// Adds this handle's metrics to `registry` (see [`crate::metrics`]):
+    /// operation durations, checkout waits, retries, errors by class, and
+    /// the pool's connections, read at each scrape. Until then they are
+    /// recorded and shown nowhere.
+    pub fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
+        self.metrics
+            .register(registry, self.pool.clone(), self.config.max_size);
+    }
+
     /// Counters for monitoring: retries, and the pool's state.
     pub fn stats(&self) -> DbStats {
         let state = self.pool.state();
         DbStats {
-            retries: AtomicU64::load(&self.counters.retries, Ordering::Relaxed),
-            retries_exhausted: AtomicU64::load(&self.counters.exhausted, Ordering::Relaxed),
+            retries: self.metrics.retries(),
+            retries_exhausted: self.metrics.retries_exhausted(),
             connections: state.connections,
             idle_connections: state.idle_connections,
         }
@@ -125,77 +137,42 @@ impl Database {
         self.retry
     }
 
-    /// Checks out a connection (health-checked by the pool). A timeout names
-    /// the last connection error, e.g. "connection refused".
-    ///
-    /// Waits up to [`PoolConfig::connection_timeout`], or only
-    /// [`PoolConfig::down_timeout`] (counted from the call) once an attempt
-    /// to open a connection has failed and none has succeeded since: while
-    /// the database is down, requests fail within about a second instead
-    /// of all waiting the full timeout. (Giving up on a checkout is safe,
-    /// unlike giving up on a transaction: nothing has been sent yet.)
-    ///
-    /// The wait counts as checkout time for the [`DbTimer`](crate::DbTimer)
-    /// in scope.
-    pub async fn connection(&self) -> Result<bb8::PooledConnection<'_, Manager>, DbError> {
-        let _checkout = Stopwatch::start(Spent::Checkout);
-        let started = tokio::time::Instant::now();
-        let checkout = self.pool.get();
-        tokio::pin!(checkout);
-        loop {
-            // Registered before the state is read, so no failure is missed.
-            let failure = self.last_connection_error.next_failure();
-            tokio::pin!(failure);
-            failure.as_mut().enable();
-            let wait = match self.last_connection_error.get() {
-                Some(_) => self.config.down_timeout,
-                None => self.config.connection_timeout,
-            };
-            tokio::select! {
-                result = &mut checkout => return result.map_err(|error| self.unavailable(error)),
-                () = tokio::time::sleep_until(started + wait) => {
-                    return Err(self.unavailable("timed out waiting for a connection"));
-                }
-                () = &mut failure => {}
-            }
-        }
-    }
-
-    /// A new connection outside the pool, set up like pooled ones (for the
-    /// migration harness, which must own its connection).
-    pub(crate) async fn dedicated_connection(&self) -> Result<AsyncPgConnection, DbError> {
-        pool::setup(&self.config, None)
-            .await
-            .map(|(connection, _)| connection)
-            .map_err(|error| DbError::Unavailable(Box::new(error)))
-    }
-
-    fn unavailable(&self, error: impl std::fmt::Display) -> DbError {
-        let state = self.pool.state();
-        let cause = match self.last_connection_error.get() {
-            Some(cause) => format!("{error}: {cause}"),
-            None if state.idle_connections == 0 && state.connections > 0 => format!(
-                "{error}: all {} connections of the pool stayed busy",
-                state.connections
-            ),
-            None => error.to_string(),
-        };
-        DbError::Unavailable(cause.into())
-    }
-
     /// Whether the database answers a query (for readiness probes).
+    /// Measured and counted as the operation `ping`.
     pub async fn ping(&self) -> Result<(), DbError> {
+        const NAME: &str = "ping";
         let _spent = Stopwatch::start(Spent::Database);
-        let mut pooled = self.connection().await?;
+        let _timer = self.metrics.time_operation(NAME);
+        let mut pooled = self.checkout_for(NAME).await?;
         let pooled = &mut *pooled;
-        sqlstate::scope(
+        let result = sqlstate::scope(
             &pooled.server_error,
             diesel::sql_query(HEALTH_CHECK_SQL)
                 .prepared()
                 .execute(&mut pooled.connection),
         )
-        .await?;
-        Ok(())
+        .await
+        .map_err(DbError::from);
+        if let Err(error) = &result {
+            self.count_failure(NAME, error, &pooled.server_error);
+        }
+        result.map(drop)
+    }
+
+    /// Counts the failure of operation `name` by its class, if it is a
+    /// database failure (`server_error`: the connection it ran on).
+    fn count_failure<E: TransactionError>(
+        &self,
+        name: &'static str,
+        error: &E,
+        server_error: &LastServerError,
+    ) {
+        let Some(error) = error.db_error() else {
+            return;
+        };
+        if let Some(class) = ErrorClass::of(error, server_error.code().as_deref()) {
+            self.metrics.failed(name, class);
+        }
     }
 
     /// Runs `operation` inside `BEGIN ISOLATION LEVEL SERIALIZABLE … COMMIT`,
@@ -214,7 +191,8 @@ impl Database {
         E: TransactionError + 'a,
     {
         let _spent = Stopwatch::start(Spent::Database);
-        let mut pooled = self.connection().await?;
+        let _timer = self.metrics.time_operation(name);
+        let mut pooled = self.checkout_for(name).await?;
         let pooled = &mut *pooled;
         let conn: &mut AsyncPgConnection = &mut pooled.connection;
         let mut retry = 0;
@@ -245,7 +223,7 @@ impl Database {
             };
             let result = sqlstate::scope(&pooled.server_error, attempt).await;
             pooled.lost |= result.as_ref().is_err_and(E::outcome_unknown);
-            match self.next_step(name, result, &mut retry) {
+            match self.next_step(name, result, &mut retry, &pooled.server_error) {
                 ControlFlow::Break(result) => return result,
                 ControlFlow::Continue(delay) => tokio::time::sleep(delay).await,
             }
@@ -335,33 +313,35 @@ impl Database {
         E: TransactionError + 'a,
     {
         let _spent = Stopwatch::start(Spent::Database);
-        let mut pooled = self.connection().await?;
+        let _timer = self.metrics.time_operation(name);
+        let mut pooled = self.checkout_for(name).await?;
         let pooled = &mut *pooled;
         let mut retry = 0;
         loop {
             let result =
                 sqlstate::scope(&pooled.server_error, operation(&mut pooled.connection)).await;
             pooled.lost |= result.as_ref().is_err_and(E::outcome_unknown);
-            match self.next_step(name, result, &mut retry) {
+            match self.next_step(name, result, &mut retry, &pooled.server_error) {
                 ControlFlow::Break(result) => return result,
                 ControlFlow::Continue(delay) => tokio::time::sleep(delay).await,
             }
         }
     }
 
-    /// After an attempt: the result to return, or how long to wait before
-    /// retrying a serialization conflict.
+    /// After an attempt: the result to return (a failure counted), or how
+    /// long to wait before retrying a serialization conflict.
     fn next_step<T, E: TransactionError>(
         &self,
         name: &'static str,
         result: Result<T, E>,
         retry: &mut u32,
+        server_error: &LastServerError,
     ) -> ControlFlow<Result<T, E>, Duration> {
         match result {
             Err(error) if error.is_retryable() && *retry + 1 < self.retry.max_attempts => {
                 let delay = self.retry.delay(*retry);
                 *retry += 1;
-                self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                self.metrics.retried();
                 tracing::info!(
                     operation = name,
                     retry = *retry,
@@ -371,12 +351,17 @@ impl Database {
                 ControlFlow::Continue(delay)
             }
             Err(error) if error.is_retryable() => {
-                self.counters.exhausted.fetch_add(1, Ordering::Relaxed);
+                self.metrics.exhausted();
+                self.count_failure(name, &error, server_error);
                 tracing::warn!(
                     operation = name,
                     attempts = *retry + 1,
                     "transaction retries exhausted"
                 );
+                ControlFlow::Break(Err(error))
+            }
+            Err(error) => {
+                self.count_failure(name, &error, server_error);
                 ControlFlow::Break(Err(error))
             }
             result => ControlFlow::Break(result),
