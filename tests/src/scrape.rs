@@ -86,10 +86,19 @@ impl Scrape {
         values
     }
 
-    /// Whether `name` is a family here or a sample of one (`_bucket`,
-    /// `_sum`, `_count` of a histogram included).
+    /// Whether `name` is a family here or a sample of one: a histogram's
+    /// `_bucket`, `_sum` and `_count` are there with the histogram.
     pub fn has(&self, name: &str) -> bool {
-        self.families.contains_key(name) || self.samples.iter().any(|sample| sample.name == name)
+        let histogram = ["_bucket", "_sum", "_count"].iter().any(|suffix| {
+            name.strip_suffix(suffix).is_some_and(|base| {
+                self.families
+                    .get(base)
+                    .is_some_and(|kind| kind == "histogram")
+            })
+        });
+        histogram
+            || self.families.contains_key(name)
+            || self.samples.iter().any(|sample| sample.name == name)
     }
 }
 
@@ -161,6 +170,7 @@ mod tests {
         assert_eq!(scrape.value("h_seconds_bucket", &[("le", "+Inf")]), 2.0);
         assert_eq!(scrape.value("plain", &[]), 7.0);
         assert!(scrape.has("h_seconds") && scrape.has("h_seconds_count") && !scrape.has("h"));
+        assert!(scrape.has("h_seconds_sum") && !scrape.has("a_total_sum"));
         assert_eq!(scrape.sum("missing", &[]), 0.0);
     }
 }

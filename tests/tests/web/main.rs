@@ -16,6 +16,7 @@ mod health;
 mod live;
 mod map;
 mod metrics;
+mod monitoring;
 mod races;
 mod rate_limits;
 mod request_ids;

@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::render::{Values, substitute};
-use super::validate::dockerfile;
+use super::validate::{custom_kinds, dockerfile};
 use super::{DeployOptions, Env, REGIONS, deploy};
 use crate::workspace_root;
 
@@ -295,4 +295,26 @@ fn the_dockerfile_lint_catches_what_matters() {
     }
     dockerfile(&workspace_root().join("deploy/Dockerfile"))
         .expect("the project's Dockerfile passes");
+}
+
+#[test]
+fn the_pod_monitoring_must_scrape_the_metrics_port_and_keep_the_region() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let ours =
+        std::fs::read_to_string(workspace_root().join("deploy/k8s/region/40-podmonitoring.yaml"))
+            .expect("the project's PodMonitoring");
+    let check = |text: &str| {
+        let path: PathBuf = dir.path().join("podmonitoring.yaml");
+        std::fs::write(&path, text).expect("write");
+        custom_kinds(&path)
+    };
+    check(&ours).expect("the project's PodMonitoring passes");
+    for (from, to, problem) in [
+        ("app: movr", "app: other", "select the movr pods"),
+        ("port: metrics", "port: http", "`metrics` port"),
+        ("from: region", "from: zone", "`region`"),
+    ] {
+        let error = check(&ours.replace(from, to)).expect_err(problem);
+        assert!(error.contains(problem), "{problem}: {error}");
+    }
 }

@@ -1,6 +1,6 @@
 //! Offline checks: Kubernetes' own schemas for the built-in kinds, our
-//! checks for GKE's multi-cluster kinds (no public schema), and the
-//! Dockerfile's essentials.
+//! checks for GKE's multi-cluster and managed-Prometheus kinds (no public
+//! schema), and the Dockerfile's essentials.
 
 use std::path::{Path, PathBuf};
 
@@ -41,9 +41,9 @@ pub(crate) fn manifests(env: &Env, rendered: &Rendered) -> Result<(), String> {
     Ok(())
 }
 
-/// What the schemas cannot check: GKE's multi-cluster kinds, and that the
-/// load balancer adds the client's city.
-fn custom_kinds(file: &Path) -> Result<(), String> {
+/// What the schemas cannot check: GKE's multi-cluster kinds, that the
+/// load balancer adds the client's city, and what managed Prometheus scrapes.
+pub(super) fn custom_kinds(file: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let kind = field(&text, "kind:");
@@ -60,6 +60,13 @@ fn custom_kinds(file: &Path) -> Result<(), String> {
             fail("must use the reserved static IP (networking.gke.io/static-ip)")
         }
         "MultiClusterService" if !text.contains("app: movr") => fail("must select the movr pods"),
+        "PodMonitoring" if !text.contains("app: movr") => fail("must select the movr pods"),
+        "PodMonitoring" if !text.contains("port: metrics") => {
+            fail("must scrape the `metrics` port (the operators' listener)")
+        }
+        "PodMonitoring" if !text.contains("from: region") => {
+            fail("must label every series with the Pod's `region`")
+        }
         _ => Ok(()),
     }
 }
