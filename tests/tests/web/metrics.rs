@@ -176,6 +176,7 @@ async fn the_process_and_the_build_are_described() {
             "movr_build_info",
             &[
                 ("version", env!("CARGO_PKG_VERSION")),
+                ("revision", movr_web::metrics::REVISION),
                 ("region", "gcp-europe-west1")
             ]
         ),

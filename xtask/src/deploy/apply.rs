@@ -177,7 +177,8 @@ pub(crate) fn real_run(options: &DeployOptions, env: &Env) -> Result<(), String>
         contexts_needed.push(CONFIG_REGION);
     }
     preflight(env, &contexts_needed)?;
-    let image = format!("{}:{}", image_repo(env), git_tag(env)?);
+    let tag = git_tag(env)?;
+    let image = format!("{}:{tag}", image_repo(env));
     let out = tempfile::tempdir().map_err(|e| format!("cannot create a work directory: {e}"))?;
     let global = regions.contains(&CONFIG_REGION) && options.region.is_none();
     let static_ip = if global {
@@ -193,7 +194,10 @@ pub(crate) fn real_run(options: &DeployOptions, env: &Env) -> Result<(), String>
 
     println!("Building {image}…");
     let mut build = env.command("docker");
-    build.args(["build", "-f", "deploy/Dockerfile", "-t", &image, "."]);
+    // The commit, also for the binary's `movr_build_info` and the image label.
+    let revision = format!("REVISION={tag}");
+    build.args(["build", "-f", "deploy/Dockerfile", "--build-arg", &revision]);
+    build.args(["-t", &image, "."]);
     run("docker build", build, None)?;
     let mut push = env.command("docker");
     push.args(["push", &image]);

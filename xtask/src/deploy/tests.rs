@@ -142,7 +142,9 @@ fn a_full_run_builds_once_then_rolls_out_each_region_in_order() {
         "gcloud compute addresses describe movr-ip --global --format=value(address)".to_owned(),
         "gcloud compute addresses create movr-ip --global".to_owned(),
         "gcloud compute addresses describe movr-ip --global --format=value(address)".to_owned(),
-        format!("docker build -f deploy/Dockerfile -t gcr.io/acme/movr:{tag} ."),
+        format!(
+            "docker build -f deploy/Dockerfile --build-arg REVISION={tag} -t gcr.io/acme/movr:{tag} ."
+        ),
         format!("docker push gcr.io/acme/movr:{tag}"),
     ];
     for region in REGIONS {

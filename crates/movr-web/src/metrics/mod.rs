@@ -30,6 +30,13 @@ use crate::state::AppState;
 
 pub use process::ProcessCollector;
 
+/// The commit this binary was built from: `MOVR_REVISION` at compile time
+/// (the image build sets it from `--build-arg REVISION`), else `unknown`.
+pub const REVISION: &str = match option_env!("MOVR_REVISION") {
+    Some(revision) if !revision.is_empty() => revision,
+    _ => "unknown",
+};
+
 /// The instance's registry, and the handles the middleware records into.
 #[derive(Debug)]
 pub struct Metrics {
@@ -50,9 +57,10 @@ impl Metrics {
 pub fn register_instance(registry: &mut Registry, region: Region, live: &LiveVehicles) {
     registry.register(
         "movr_build",
-        "The running build (version) and the region it serves; always 1",
+        "The running build (version, git revision) and the region it serves; always 1",
         Info::new([
             ("version", env!("CARGO_PKG_VERSION")),
+            ("revision", REVISION),
             ("region", region.as_str()),
         ]),
     );
