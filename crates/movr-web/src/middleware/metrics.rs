@@ -134,8 +134,12 @@ impl HttpMetrics {
             ),
         };
         match pattern {
+            // Only the API's templates are renamed; the others skip the look-up.
             Some(PathPattern(pattern)) if !unrouted && !self.mounts.contains(&&**pattern) => {
-                self.renamed.get(&**pattern).unwrap_or(pattern).clone()
+                match pattern.contains(":param") {
+                    true => self.renamed.get(&**pattern).unwrap_or(pattern).clone(),
+                    false => pattern.clone(),
+                }
             }
             _ => self.unmatched.clone(),
         }
