@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use poem::PathPattern;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::session::{CookieConfig, CookieSession};
 use poem::web::Html;

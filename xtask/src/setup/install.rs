@@ -72,7 +72,8 @@ pub(crate) struct Step {
 /// Installs Debian packages without starting their services: a
 /// `policy-rc.d` that refuses every start is in place during the install
 /// (Prometheus' package would otherwise start a server on port 9090, the
-/// default `METRICS_ADDR`, and PostgreSQL's its main cluster on 5432).
+/// default `METRICS_ADDR`, and PostgreSQL's its main cluster on 5432), and
+/// Prometheus' is disabled on a systemd machine.
 const APT_SCRIPT: &str = r#"set -e
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
@@ -82,6 +83,10 @@ if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x
 status=0
 apt-get install -y --no-install-recommends "$@" || status=$?
 if [ -n "$added" ]; then rm -f "$policy"; fi
+# On a systemd machine Prometheus' unit would still start at the next boot.
+case " $* " in *" prometheus "*)
+  if [ -d /run/systemd/system ]; then systemctl disable --now prometheus >/dev/null 2>&1 || true; fi;;
+esac
 exit $status"#;
 
 impl Step {

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use poem::PathPattern;
 use poem::http::{HeaderValue, Method, StatusCode, header};
 use poem::{Endpoint, IntoResponse, PathPattern, Request, Response};
 use poem_openapi::registry::MetaApi;
