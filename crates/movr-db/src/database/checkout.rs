@@ -44,16 +44,24 @@ impl Database {
                 Some(_) => self.config.down_timeout,
                 None => self.config.connection_timeout,
             };
+            // bb8's own timeout is the same as ours: whichever fires first,
+            // a timeout is classed by whether connecting has failed.
+            let timed_out = || match self.last_connection_error.get() {
+                Some(_) => ErrorClass::Unavailable,
+                None => ErrorClass::PoolTimeout,
+            };
             tokio::select! {
                 result = &mut checkout => {
-                    return result.map_err(|error| (self.unavailable(error), ErrorClass::Unavailable));
+                    return result.map_err(|error| {
+                        let class = match error {
+                            bb8::RunError::TimedOut => timed_out(),
+                            bb8::RunError::User(_) => ErrorClass::Unavailable,
+                        };
+                        (self.unavailable(error), class)
+                    });
                 }
                 () = tokio::time::sleep_until(started + wait) => {
-                    let class = match self.last_connection_error.get() {
-                        Some(_) => ErrorClass::Unavailable,
-                        None => ErrorClass::PoolTimeout,
-                    };
-                    return Err((self.unavailable("timed out waiting for a connection"), class));
+                    return Err((self.unavailable("timed out waiting for a connection"), timed_out()));
                 }
                 () = &mut failure => {}
             }
