@@ -22,6 +22,9 @@
 //! - Records: [`User`], [`Vehicle`] (with [`VehicleType`] and
 //!   [`VehicleStatus`]), [`Ride`], and [`Location`] (a label, optionally with
 //!   coordinates), and the [`Place`]s MovR knows in each city.
+//! - Money: [`Money`] in a city's [`Currency`] (whole cents); a
+//!   [`FareCard`] and the [`Fare`] it charges for a ride (the rule is in
+//!   [`fare`]).
 //! - Inputs: the raw forms [`NewUserForm`] and [`NewVehicleForm`], and what
 //!   they validate into, [`NewUser`] and [`NewVehicle`].
 //!
@@ -98,8 +101,10 @@
 //! ```
 
 pub mod city;
+pub mod fare;
 pub mod ids;
 pub mod location;
+pub mod money;
 pub mod places;
 pub mod region;
 pub mod ride;
@@ -108,8 +113,10 @@ pub mod validation;
 pub mod vehicle;
 
 pub use city::{City, UnknownCity};
+pub use fare::{Fare, FareCard, FareCardError, MAX_CHARGED_MINUTES, MAX_PRICE};
 pub use ids::{InvalidId, RideId, UserId, VehicleId};
 pub use location::Location;
+pub use money::{Currency, Money};
 pub use places::Place;
 pub use region::{Region, UnknownRegion};
 pub use ride::Ride;
