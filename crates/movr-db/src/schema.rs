@@ -12,6 +12,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    fare_cards (city, vehicle_type, in_force_from) {
+        city -> Text,
+        vehicle_type -> Text,
+        in_force_from -> Timestamptz,
+        currency -> Text,
+        unlock_fee -> Int8,
+        per_minute -> Int8,
+        per_km -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
     rides (city, id) {
         city -> Text,
         id -> Uuid,
@@ -72,4 +84,6 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(api_tokens, rides, usernames, users, vehicles,);
+diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens, fare_cards, rides, usernames, users, vehicles,
+);

@@ -25,7 +25,7 @@ async fn user_tables(conn: &mut AsyncPgConnection) -> Vec<String> {
     .expect("list tables")
 }
 
-const ALL_VERSIONS: [&str; 7] = [
+const ALL_VERSIONS: [&str; 8] = [
     "00000000000001",
     "00000000000002",
     "00000000000003",
@@ -33,6 +33,7 @@ const ALL_VERSIONS: [&str; 7] = [
     "00000000000005",
     "00000000000006",
     "00000000000007",
+    "00000000000008",
 ];
 
 #[tokio::test(flavor = "multi_thread")]
@@ -144,8 +145,8 @@ async fn an_empty_database_gets_every_migration_and_they_revert() {
         .expect("connect to the scratch database");
     assert_eq!(
         user_tables(&mut conn).await.len(),
-        14,
-        "3 × (1 + 3 partitions) + usernames + api_tokens"
+        15,
+        "3 × (1 + 3 partitions) + usernames + api_tokens + fare_cards"
     );
 
     // Down, newest first, with the embedded SQL itself.
@@ -226,7 +227,14 @@ async fn the_cockroachdb_schemas_have_the_postgresql_columns() {
         for dir in dirs {
             ddl.push_str(&std::fs::read_to_string(dir.join("up.sql")).expect("up.sql"));
         }
-        for table in ["users", "usernames", "vehicles", "rides", "api_tokens"] {
+        for table in [
+            "users",
+            "usernames",
+            "vehicles",
+            "rides",
+            "api_tokens",
+            "fare_cards",
+        ] {
             let postgres = texts(
                 &mut conn,
                 &format!(

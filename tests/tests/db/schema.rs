@@ -657,3 +657,93 @@ async fn indexes_on_partitioned_tables_lead_with_city() {
     .expect("relkinds");
     assert_eq!(kinds, ["p", "r", "p", "p"]);
 }
+
+/// `fare_cards` is a small global table (GLOBAL on CockroachDB): not
+/// partitioned, keyed by city first, seeded with a card for every city and
+/// vehicle type in the city's currency; the database refuses a card in the
+/// wrong currency or with prices out of bounds.
+#[tokio::test(flavor = "multi_thread")]
+async fn fare_cards_are_global_keyed_by_city_and_seeded_for_every_city_and_type() {
+    let db = TestDb::new().await;
+    let mut conn = db.raw_connection().await;
+    let key = pairs(
+        &mut conn,
+        "SELECT c.conname AS name, \
+                (SELECT string_agg(a.attname, ',' ORDER BY k.n) \
+                 FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) \
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) AS detail \
+         FROM pg_constraint c WHERE c.contype = 'p' AND c.conrelid = 'fare_cards'::regclass",
+    )
+    .await;
+    assert_eq!(
+        key,
+        [(
+            "fare_cards_pkey".to_owned(),
+            Some("city,vehicle_type,in_force_from".to_owned())
+        )]
+    );
+    let kind = text(
+        &mut conn,
+        "SELECT relkind::text AS value FROM pg_class WHERE relname = 'fare_cards'",
+    )
+    .await
+    .expect("relkind");
+    assert_eq!(kind, "r", "a plain, unpartitioned table");
+
+    let seeded = texts(
+        &mut conn,
+        "SELECT city || '/' || vehicle_type || '/' || currency AS value FROM fare_cards \
+         ORDER BY city, vehicle_type",
+    )
+    .await
+    .expect("seeded cards");
+    let mut expected = Vec::new();
+    for city in movr_core::City::ALL {
+        for kind in movr_core::VehicleType::ALL {
+            expected.push(format!("{city}/{kind}/{}", city.currency()));
+        }
+    }
+    expected.sort();
+    assert_eq!(seeded, expected);
+
+    for (values, constraint) in [
+        (
+            "'rome', 'bike', now(), 'USD', 100, 10, NULL",
+            "fare_cards_currency_check",
+        ),
+        (
+            "'boston', 'bike', now(), 'EUR', 100, 10, NULL",
+            "fare_cards_currency_check",
+        ),
+        (
+            "'boston', 'bike', now(), 'USD', -1, 10, NULL",
+            "fare_cards_prices_check",
+        ),
+        (
+            "'boston', 'bike', now(), 'USD', 0, 1000001, NULL",
+            "fare_cards_prices_check",
+        ),
+        (
+            "'boston', 'bike', now(), 'USD', 0, 10, -5",
+            "fare_cards_prices_check",
+        ),
+        (
+            "'boston', 'tank', now(), 'USD', 0, 10, NULL",
+            "fare_cards_type_check",
+        ),
+        (
+            "'gotham', 'bike', now(), 'USD', 0, 10, NULL",
+            "fare_cards_city_check",
+        ),
+    ] {
+        let error = refusal(
+            &mut conn,
+            &format!(
+                "INSERT INTO fare_cards (city, vehicle_type, in_force_from, currency, \
+                 unlock_fee, per_minute, per_km) VALUES ({values})"
+            ),
+        )
+        .await;
+        assert_refused_by(&error, constraint);
+    }
+}
