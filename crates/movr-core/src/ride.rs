@@ -4,6 +4,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::city::City;
+use crate::fare::Fare;
 use crate::ids::{RideId, UserId, VehicleId};
 use crate::location::Location;
 
@@ -32,6 +33,11 @@ pub struct Ride {
     pub start_time: DateTime<Utc>,
     /// When the ride ended; `None` while riding.
     pub end_time: Option<DateTime<Utc>>,
+    /// What the ride cost, once it has ended; `None` while riding and for
+    /// rides that were never priced (started before fares existed, or where
+    /// no fare card was in force). Absent in JSON reads as `None`.
+    #[serde(default)]
+    pub fare: Option<Fare>,
 }
 
 impl Ride {
@@ -64,6 +70,7 @@ mod tests {
             end_location: None,
             start_time: Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap(),
             end_time: None,
+            fare: None,
         }
     }
 
@@ -86,5 +93,19 @@ mod tests {
         assert_eq!(json["rider_city"], "new york");
         assert!(json["end_time"].is_null());
         assert_eq!(serde_json::from_value::<Ride>(json).unwrap(), ride);
+    }
+
+    #[test]
+    fn serde_carries_the_fare_and_reads_rides_without_one() {
+        let mut ride = active_ride();
+        ride.end_location = Some(Location::parse("Boston Common").unwrap());
+        ride.end_time = Some(ride.start_time + TimeDelta::minutes(25));
+        let card = crate::FareCard::new(crate::Currency::Usd, 100, 20, None).unwrap();
+        ride.fare = Some(card.fare(TimeDelta::minutes(25), 0));
+        let mut json = serde_json::to_value(&ride).unwrap();
+        assert_eq!(json["fare"]["total"], 600);
+        assert_eq!(serde_json::from_value::<Ride>(json.clone()).unwrap(), ride);
+        json.as_object_mut().unwrap().remove("fare");
+        assert_eq!(serde_json::from_value::<Ride>(json).unwrap().fare, None);
     }
 }

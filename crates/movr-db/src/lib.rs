@@ -34,6 +34,7 @@ pub mod connect;
 pub mod database;
 pub mod dialect;
 pub mod error;
+mod fares;
 mod location;
 pub mod metrics;
 pub mod migrations;

@@ -4,6 +4,10 @@
 //! pooled connection sets, see `pool`): each guard reads a row the statement
 //! also writes, so a concurrent change to it aborts the statement (40001,
 //! retried) instead of letting half of it apply.
+//!
+//! A ride is priced with the fare card in force when it started: the start
+//! copies the card onto the ride, the end computes and stores the fare by
+//! `movr_core::fare`'s rule (see `fares`), both within their one statement.
 
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
@@ -14,12 +18,14 @@ use movr_core::{City, Location, Ride, RideId, UserId, VehicleId};
 use uuid::Uuid;
 
 use crate::error::DbError;
+use crate::fares::{FARE_COLUMNS, FareColumns, end_fare_assignments, fare_from_columns};
 use crate::location::{coordinates, location_from_columns};
 use crate::prepared::PrepareOnce;
 use crate::schema::rides;
 
-/// The columns every ride statement returns, in [`RideRow`]'s order.
-const RIDE_COLUMNS: &str = "city, id, vehicle_id, rider_city, rider_id, \
+/// The columns every ride statement returns, in [`RideRow`]'s order (the
+/// fare's, [`FARE_COLUMNS`], follow).
+const BASE_COLUMNS: &str = "city, id, vehicle_id, rider_city, rider_id, \
     start_location, start_longitude, start_latitude, \
     end_location, end_longitude, end_latitude, start_time, end_time";
 
@@ -53,6 +59,25 @@ pub struct RideRow {
     pub start_time: DateTime<Utc>,
     /// When it ended; `None` while it is open.
     pub end_time: Option<DateTime<Utc>>,
+    /// Metres ridden (0 until rides report their path).
+    pub distance_m: i64,
+    /// The fare card's currency (ISO 4217), copied at the start; `None`:
+    /// unpriced.
+    pub fare_currency: Option<String>,
+    /// The card's unlock fee (minor units).
+    pub fare_unlock_fee: Option<i64>,
+    /// The card's price per started minute (minor units).
+    pub fare_per_minute: Option<i64>,
+    /// The card's price per km (minor units), if it has one.
+    pub fare_per_km: Option<i64>,
+    /// Minutes charged, stored at the end.
+    pub fare_minutes: Option<i64>,
+    /// The fare's time part, stored at the end.
+    pub fare_time: Option<i64>,
+    /// The fare's distance part, stored at the end.
+    pub fare_distance: Option<i64>,
+    /// The fare's total, stored at the end.
+    pub fare_total: Option<i64>,
 }
 
 impl RideRow {
@@ -95,6 +120,17 @@ impl TryFrom<RideRow> for Ride {
             end_location,
             start_time: row.start_time,
             end_time: row.end_time,
+            fare: fare_from_columns(FareColumns {
+                distance_m: row.distance_m,
+                currency: row.fare_currency.as_deref(),
+                unlock_fee: row.fare_unlock_fee,
+                per_minute: row.fare_per_minute,
+                per_km: row.fare_per_km,
+                minutes: row.fare_minutes,
+                time: row.fare_time,
+                distance: row.fare_distance,
+                total: row.fare_total,
+            })?,
         })
     }
 }
@@ -102,8 +138,9 @@ impl TryFrom<RideRow> for Ride {
 /// Starts ride `ride_id` of rider (`rider_city`, `rider_id`) on vehicle
 /// (`city`, `vehicle_id`) in one statement: claims the vehicle
 /// (`available` → `in_use`), claims the rider (`active_ride_id` from NULL)
-/// and inserts the ride at the vehicle's last location. Either all three
-/// happen or nothing does; `None` means nothing did (the vehicle is not
+/// and inserts the ride at the vehicle's last location, with the prices of
+/// the fare card in force now for the vehicle's city and type (none when
+/// there is no card). Either all three happen or nothing does; `None` means nothing did (the vehicle is not
 /// available, the rider is riding or deleted, or either does not exist).
 pub async fn start(
     conn: &mut AsyncPgConnection,
@@ -119,17 +156,23 @@ pub async fn start(
              WHERE city = $1 AND id = $2 AND status = 'available' \
                AND EXISTS (SELECT 1 FROM users WHERE city = $3 AND id = $4 \
                            AND deleted_at IS NULL AND active_ride_id IS NULL) \
-             RETURNING city, id, last_location, last_longitude, last_latitude), \
+             RETURNING city, id, type, last_location, last_longitude, last_latitude), \
          claimed_rider AS ( \
              UPDATE users SET active_ride_city = $1, active_ride_id = $5 \
              WHERE city = $3 AND id = $4 AND deleted_at IS NULL AND active_ride_id IS NULL \
                AND EXISTS (SELECT 1 FROM claimed_vehicle) \
              RETURNING city, id) \
          INSERT INTO rides (city, id, vehicle_id, rider_city, rider_id, \
-                            start_location, start_longitude, start_latitude) \
-         SELECT v.city, $5, v.id, r.city, r.id, v.last_location, v.last_longitude, v.last_latitude \
-         FROM claimed_vehicle AS v, claimed_rider AS r \
-         RETURNING {RIDE_COLUMNS}"
+                            start_location, start_longitude, start_latitude, \
+                            fare_currency, fare_unlock_fee, fare_per_minute, fare_per_km) \
+         SELECT v.city, $5, v.id, r.city, r.id, v.last_location, v.last_longitude, v.last_latitude, \
+                card.currency, card.unlock_fee, card.per_minute, card.per_km \
+         FROM claimed_vehicle AS v CROSS JOIN claimed_rider AS r \
+         LEFT JOIN LATERAL ( \
+             SELECT currency, unlock_fee, per_minute, per_km FROM fare_cards \
+             WHERE city = v.city AND vehicle_type = v.type AND in_force_from <= now() \
+             ORDER BY in_force_from DESC LIMIT 1) AS card ON true \
+         RETURNING {BASE_COLUMNS}, {FARE_COLUMNS}"
     );
     Ok(diesel::sql_query(sql)
         .bind::<Text, _>(city.as_str())
@@ -145,7 +188,8 @@ pub async fn start(
 
 /// Ends the open ride `ride_id` of rider (`rider_city`, `rider_id`) at
 /// `location` in one statement: closes the ride (end location, time,
-/// length), puts the vehicle back to `available` at `location` and frees the
+/// length, and the fare of a priced ride, by `movr_core::fare`'s rule on the
+/// prices it started with), puts the vehicle back to `available` at `location` and frees the
 /// rider. The ride's city comes from the rider's row, so the caller needs
 /// only the ride id. `None` means nothing matched: not this rider's open
 /// ride.
@@ -157,14 +201,15 @@ pub async fn end(
     location: &Location,
 ) -> Result<Option<RideRow>, DbError> {
     let (longitude, latitude) = coordinates(location);
+    let fare = end_fare_assignments();
     let sql = format!(
         "WITH ended AS ( \
              UPDATE rides SET end_location = $4, end_longitude = $5, end_latitude = $6, \
-                              end_time = now(), length = now() - start_time \
+                              end_time = now(), length = now() - start_time, {fare} \
              WHERE city = (SELECT active_ride_city FROM users \
                            WHERE city = $1 AND id = $2 AND active_ride_id = $3) \
                AND id = $3 AND rider_city = $1 AND rider_id = $2 AND end_time IS NULL \
-             RETURNING {RIDE_COLUMNS}), \
+             RETURNING {BASE_COLUMNS}, {FARE_COLUMNS}), \
          freed_vehicle AS ( \
              UPDATE vehicles SET status = 'available', last_location = $4, \
                                  last_longitude = $5, last_latitude = $6 \
@@ -175,7 +220,7 @@ pub async fn end(
              WHERE city = $1 AND id = $2 AND active_ride_id = $3 \
                AND EXISTS (SELECT 1 FROM ended) \
              RETURNING id) \
-         SELECT {RIDE_COLUMNS} FROM ended"
+         SELECT {BASE_COLUMNS}, {FARE_COLUMNS} FROM ended"
     );
     Ok(diesel::sql_query(sql)
         .bind::<Text, _>(rider_city.as_str())
@@ -235,7 +280,7 @@ pub async fn list_for_rider(
     limit: i64,
 ) -> Result<Vec<RideRow>, DbError> {
     let sql = format!(
-        "SELECT {RIDE_COLUMNS} FROM rides \
+        "SELECT {BASE_COLUMNS}, {FARE_COLUMNS} FROM rides \
          WHERE rider_city = $1 AND rider_id = $2 \
            AND ($3::UUID IS NULL OR (start_time, id) < ( \
                 SELECT start_time, id FROM rides \

@@ -39,6 +39,15 @@ diesel::table! {
         start_time -> Timestamptz,
         end_time -> Nullable<Timestamptz>,
         length -> Nullable<Interval>,
+        distance_m -> Int8,
+        fare_currency -> Nullable<Text>,
+        fare_unlock_fee -> Nullable<Int8>,
+        fare_per_minute -> Nullable<Int8>,
+        fare_per_km -> Nullable<Int8>,
+        fare_minutes -> Nullable<Int8>,
+        fare_time -> Nullable<Int8>,
+        fare_distance -> Nullable<Int8>,
+        fare_total -> Nullable<Int8>,
     }
 }
 

@@ -11,7 +11,8 @@ use crate::movr::{MovR, RIDES_PER_PAGE};
 
 impl MovR {
     /// Starts a ride for the actor on vehicle `vehicle` of `city`, at the
-    /// vehicle's last location. One statement; the database refuses a
+    /// vehicle's last location, priced with the fare card in force now for
+    /// the city and vehicle type. One statement; the database refuses a
     /// second open ride for the vehicle or the rider, so of two riders racing
     /// for one vehicle exactly one wins and the other gets
     /// [`Conflict::VehicleInUse`].
@@ -86,7 +87,8 @@ impl MovR {
     }
 
     /// Ends the actor's open ride `ride` at `location`: records the end
-    /// location, time and length, and leaves the vehicle available there.
+    /// location, time and length and the ride's fare (`Ride::fare`, by the
+    /// prices it started with), and leaves the vehicle available there.
     /// The location needs coordinates or the name of a place MovR knows
     /// ([`Location::placed`]), else [`ServiceError::Invalid`].
     /// One statement. Someone else's ride is [`ServiceError::Forbidden`].

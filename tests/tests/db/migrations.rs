@@ -25,7 +25,7 @@ async fn user_tables(conn: &mut AsyncPgConnection) -> Vec<String> {
     .expect("list tables")
 }
 
-const ALL_VERSIONS: [&str; 8] = [
+const ALL_VERSIONS: [&str; 9] = [
     "00000000000001",
     "00000000000002",
     "00000000000003",
@@ -34,6 +34,7 @@ const ALL_VERSIONS: [&str; 8] = [
     "00000000000006",
     "00000000000007",
     "00000000000008",
+    "00000000000009",
 ];
 
 #[tokio::test(flavor = "multi_thread")]
@@ -127,7 +128,7 @@ async fn migrating_a_migrated_database_applies_nothing() {
     assert_eq!(carls, 1, "the seed ran once");
 }
 
-/// On an empty database all five migrations apply in order; their down
+/// On an empty database every migration applies in order; their down
 /// migrations, run in reverse, remove everything they created, and the ups
 /// apply again on top.
 #[tokio::test(flavor = "multi_thread")]
@@ -253,12 +254,13 @@ async fn the_cockroachdb_schemas_have_the_postgresql_columns() {
     }
 }
 
-/// The column names of `CREATE TABLE <table> (…)` in `ddl`.
+/// The column names of `CREATE TABLE <table> (…)` in `ddl`, then those of
+/// each later `ALTER TABLE <table>` … `ADD COLUMN <name>`, in order.
 fn cockroach_columns(ddl: &str, table: &str) -> Vec<String> {
     let start = ddl
         .find(&format!("CREATE TABLE {table} ("))
         .unwrap_or_else(|| panic!("no CREATE TABLE {table}"));
-    ddl[start..]
+    let mut columns: Vec<String> = ddl[start..]
         .lines()
         .skip(1)
         .take_while(|line| !line.starts_with(')'))
@@ -269,5 +271,16 @@ fn cockroach_columns(ddl: &str, table: &str) -> Vec<String> {
                 && word.chars().all(|c| c.is_ascii_lowercase() || c == '_')
         })
         .map(str::to_owned)
-        .collect()
+        .collect();
+    for (at, _) in ddl[start..].match_indices(&format!("ALTER TABLE {table}\n")) {
+        let statement = ddl[start + at..].split(';').next().unwrap_or_default();
+        columns.extend(
+            statement
+                .split("ADD COLUMN ")
+                .skip(1)
+                .filter_map(|part| part.split_whitespace().next())
+                .map(str::to_owned),
+        );
+    }
+    columns
 }

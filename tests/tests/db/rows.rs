@@ -152,6 +152,31 @@ fn ride_row() -> RideRow {
         end_latitude: None,
         start_time: Utc::now(),
         end_time: None,
+        distance_m: 0,
+        fare_currency: None,
+        fare_unlock_fee: None,
+        fare_per_minute: None,
+        fare_per_km: None,
+        fare_minutes: None,
+        fare_time: None,
+        fare_distance: None,
+        fare_total: None,
+    }
+}
+
+/// An ended ride priced in `currency`, with a stored fare.
+fn priced_ride_row(currency: &str) -> RideRow {
+    RideRow {
+        end_location: Some("Time Square".to_owned()),
+        end_time: Some(Utc::now()),
+        fare_currency: Some(currency.to_owned()),
+        fare_unlock_fee: Some(100),
+        fare_per_minute: Some(39),
+        fare_minutes: Some(3),
+        fare_time: Some(117),
+        fare_distance: Some(0),
+        fare_total: Some(217),
+        ..ride_row()
     }
 }
 
@@ -200,4 +225,18 @@ fn rows_with_unknown_values_are_corrupt() {
     ride.end_location = Some("   ".to_owned());
     ride.end_time = Some(Utc::now());
     assert_corrupt(Ride::try_from(ride), "rides", "location");
+
+    let fare = Ride::try_from(priced_ride_row("USD"))
+        .expect("a priced ride")
+        .fare
+        .expect("its fare");
+    assert_eq!((fare.minutes, fare.total), (3, 217));
+    assert_eq!(fare.money(fare.total).to_string(), "$2.17");
+    assert_corrupt(Ride::try_from(priced_ride_row("GBP")), "rides", "GBP");
+    let mut ride = priced_ride_row("EUR");
+    ride.fare_per_minute = Some(-1);
+    assert_corrupt(Ride::try_from(ride), "rides", "per_minute");
+    let mut ride = priced_ride_row("EUR");
+    ride.distance_m = -5;
+    assert_corrupt(Ride::try_from(ride), "rides", "distance");
 }

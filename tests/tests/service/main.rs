@@ -8,6 +8,7 @@
 mod ambiguous;
 mod budgets;
 mod concurrency;
+mod fares;
 mod rides;
 mod support;
 mod tokens;

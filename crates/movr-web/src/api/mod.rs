@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod fare_json;
 pub mod limits;
 pub mod model;
 

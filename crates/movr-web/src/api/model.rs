@@ -17,6 +17,8 @@ use poem_openapi::{Enum, Object};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::api::fare_json::FareJson;
+
 /// An instant in UTC, written as serde (chrono) writes it: RFC 3339 with a
 /// `Z`, e.g. `"2024-05-01T12:00:00Z"` (poem-openapi's own `DateTime`
 /// would write `+00:00`).
@@ -369,6 +371,10 @@ pub struct RideJson {
     /// When it ended; null while riding.
     #[oai(nullable)]
     pub end_time: Option<Timestamp>,
+    /// What it cost, once ended; null while riding and for rides that were
+    /// never priced.
+    #[oai(nullable)]
+    pub fare: Option<FareJson>,
 }
 
 impl From<Ride> for RideJson {
@@ -383,6 +389,7 @@ impl From<Ride> for RideJson {
             end_location,
             start_time,
             end_time,
+            fare,
         } = ride;
         Self {
             id: id.into_uuid(),
@@ -394,6 +401,7 @@ impl From<Ride> for RideJson {
             end_location: end_location.as_ref().map(LocationJson::from),
             start_time: start_time.into(),
             end_time: end_time.map(Timestamp),
+            fare: fare.map(FareJson::from),
         }
     }
 }
@@ -504,6 +512,12 @@ mod tests {
         for status in VehicleStatus::ALL {
             same_json(&status, &VehicleStatusJson::from(status));
         }
+        for currency in movr_core::Currency::ALL {
+            same_json(
+                &currency,
+                &crate::api::fare_json::CurrencyJson::from(currency),
+            );
+        }
     }
 
     #[test]
@@ -556,6 +570,7 @@ mod tests {
             end_location: None,
             start_time: start,
             end_time: None,
+            fare: None,
         };
         same_json(&open, &RideJson::from(open.clone()));
         let ended = Ride {
@@ -564,5 +579,13 @@ mod tests {
             ..open
         };
         same_json(&ended, &RideJson::from(ended.clone()));
+        for per_km in [None, Some(12)] {
+            let card = movr_core::FareCard::new(movr_core::Currency::Eur, 100, 25, per_km).unwrap();
+            let priced = Ride {
+                fare: Some(card.fare(chrono::TimeDelta::seconds(1501), 1234)),
+                ..ended.clone()
+            };
+            same_json(&priced, &RideJson::from(priced.clone()));
+        }
     }
 }

@@ -56,6 +56,7 @@ mod tests {
             end_location: end.map(|end| Location::parse(end).expect("location")),
             start_time: start,
             end_time: end.map(|_| start + chrono::TimeDelta::seconds(725)),
+            fare: None,
         }
     }
 

@@ -1,0 +1,11 @@
+ALTER TABLE rides
+    DROP CONSTRAINT rides_fare_check,
+    DROP COLUMN fare_total,
+    DROP COLUMN fare_distance,
+    DROP COLUMN fare_time,
+    DROP COLUMN fare_minutes,
+    DROP COLUMN fare_per_km,
+    DROP COLUMN fare_per_minute,
+    DROP COLUMN fare_unlock_fee,
+    DROP COLUMN fare_currency,
+    DROP COLUMN distance_m;
