@@ -36,6 +36,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("rides.html", include_str!("../../../templates/rides.html")),
     (
+        "receipt.html",
+        include_str!("../../../templates/receipt.html"),
+    ),
+    (
         "macros.html",
         include_str!("../../../templates/macros.html"),
     ),

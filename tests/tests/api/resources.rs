@@ -204,3 +204,50 @@ async fn an_owners_vehicles_come_fifty_a_page_newest_first() {
         .await
         .error(400, "bad_request");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ended_ride_carries_its_fare_in_minor_units() {
+    let api = Api::start().await;
+    let (_, owner) = api.rider(City::Paris, "owner").await;
+    let (_, rider) = api.rider(City::Paris, "rider").await;
+    let bike: Value = api
+        .post("/vehicles", Some(&owner), new_vehicle("Louvre"))
+        .await
+        .json();
+    let open: Value = api
+        .post(
+            "/rides",
+            Some(&rider),
+            json!({"city": "paris", "vehicle_id": bike["id"]}),
+        )
+        .await
+        .json();
+    assert!(open["fare"].is_null(), "no fare while riding: {open}");
+    let id = open["id"].as_str().unwrap().to_owned();
+    let mut conn = api.server.db().raw_connection().await;
+    conn.batch_execute(&format!(
+        "UPDATE rides SET start_time = start_time - INTERVAL '5 minutes' WHERE id = '{id}'"
+    ))
+    .await
+    .unwrap();
+    let end = json!({"location": "Musée d'Orsay", "longitude": 2.3265, "latitude": 48.8600});
+    let ended: Value = api
+        .post(&format!("/rides/{id}/end"), Some(&rider), end)
+        .await
+        .json();
+    // Paris bikes: €1.00 + €0.15 a started minute (5 and a moment: 6).
+    assert_eq!(
+        ended["fare"],
+        json!({
+            "card": {"currency": "EUR", "unlock_fee": 100, "per_minute": 15, "per_km": null},
+            "minutes": 6, "distance_m": 0,
+            "unlock": 100, "time": 90, "distance": 0, "total": 190,
+        })
+    );
+    let read: Value = api.get(&format!("/rides/{id}"), Some(&rider)).await.json();
+    assert_eq!(read["fare"], ended["fare"]);
+    // Another Rust service reads it straight into movr-core's Ride.
+    let ride: movr_core::Ride = serde_json::from_value(read).unwrap();
+    let fare = ride.fare.unwrap();
+    assert_eq!(fare.money(fare.total).to_string(), "€1.90");
+}

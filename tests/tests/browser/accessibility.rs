@@ -153,6 +153,11 @@ async fn vehicles_and_rides(ui: &Ui, audit: &mut Audit) {
     ui.expect_page("My rides").await;
     ui.one("[data-testid=ride] .end-location").await;
     audit.check(ui, "rides, with a past ride").await;
+
+    ui.follow_link("Receipt").await;
+    ui.expect_page("Ride receipt").await;
+    ui.one("[data-testid=fare]").await;
+    audit.check(ui, "a ride's receipt").await;
 }
 
 async fn account_pages(ui: &Ui, audit: &mut Audit) {

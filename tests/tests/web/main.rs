@@ -19,6 +19,7 @@ mod metrics;
 mod monitoring;
 mod races;
 mod rate_limits;
+mod receipts;
 mod request_ids;
 mod rides;
 mod security;

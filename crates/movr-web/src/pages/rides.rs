@@ -12,7 +12,7 @@ use crate::error::PageError;
 use crate::forms::{Button, ProtectedForm};
 use crate::page::Page;
 use crate::session::FlashLevel;
-use crate::views::{MapView, RideItem, ended_ride_items, ride_length};
+use crate::views::{MapView, ReceiptView, RideItem, ended_ride_items, ride_length};
 
 /// The history page's query: `?before=<ride id>` shows older rides.
 #[derive(Debug, Default, Deserialize)]
@@ -47,6 +47,28 @@ pub async fn list(page: Page, Query(query): Query<HistoryQuery>) -> poem::Result
     context.insert("older", &older);
     context.insert("paged", &before.is_some());
     Ok(page.render("rides.html", "rides", context)?.into_response())
+}
+
+/// `GET /rides/<ride>`: the receipt of one of one's rides (where and when
+/// it started and ended, how long and far, the fare's parts and total).
+/// Someone else's ride is a 404, as an unknown one: a receipt does not
+/// confirm that a ride exists.
+#[handler]
+pub async fn receipt(page: Page, Path(ride): Path<String>) -> poem::Result<Response> {
+    let me = page.require_user().await?;
+    let id: RideId = parse_id(&ride, "ride")?;
+    let ride = match page.state.movr.ride(me.actor(), id).await {
+        Ok(ride) => ride,
+        Err(ServiceError::Forbidden(entity)) => {
+            return Err(PageError::from(ServiceError::NotFound(entity)).into());
+        }
+        Err(error) => return Err(PageError::from(error).into()),
+    };
+    let mut context = Context::new();
+    context.insert("receipt", &ReceiptView::from(&ride));
+    Ok(page
+        .render("receipt.html", "rides", context)?
+        .into_response())
 }
 
 /// `POST /rides/start/<vehicle>`: starts a ride on a vehicle of the current

@@ -17,18 +17,28 @@ pub fn ended_ride_items(rides: &[Ride]) -> String {
         let (Some(end), Some(length)) = (&ride.end_location, ride.length()) else {
             continue;
         };
+        let total = ride
+            .fare
+            .map(|fare| {
+                format!(
+                    " · <strong class=\"fare\">{}</strong>",
+                    fare.money(fare.total)
+                )
+            })
+            .unwrap_or_default();
         // Writing to a String cannot fail.
         let _ = write!(
             items,
             "<li class=\"ride\" data-testid=\"ride\">\
              \n<p>{city}: <strong>{from}</strong> → <strong class=\"end-location\">{to}</strong></p>\
-             \n<p class=\"muted\">{started} · {length}</p>\
+             \n<p class=\"muted\">{started} · {length}{total} · <a href=\"/rides/{id}\">Receipt</a></p>\
              \n</li>\n",
             city = ride.city.display_name(),
             from = escape_html(ride.start_location.label()),
             to = escape_html(end.label()),
             started = ride.start_time.format("%Y-%m-%d %H:%M UTC"),
             length = ride_length(length),
+            id = ride.id,
         );
     }
     items
@@ -71,6 +81,22 @@ mod tests {
             ),
             "{items}"
         );
-        assert!(items.contains("<p class=\"muted\">2026-05-17 08:30 UTC · 12 min 5 s</p>"));
+        assert!(
+            items.contains(
+                "<p class=\"muted\">2026-05-17 08:30 UTC · 12 min 5 s · <a href=\"/rides/"
+            )
+        );
+        assert!(
+            !items.contains("class=\"fare\""),
+            "an unpriced ride shows no total"
+        );
+        let mut priced = ride(Some("Trastevere"));
+        let card = movr_core::FareCard::new(movr_core::Currency::Eur, 100, 30, None).expect("card");
+        priced.fare = Some(card.fare(chrono::TimeDelta::seconds(725), 0));
+        let items = ended_ride_items(&[priced]);
+        assert!(
+            items.contains("12 min 5 s · <strong class=\"fare\">€4.90</strong>"),
+            "{items}"
+        );
     }
 }

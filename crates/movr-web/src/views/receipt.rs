@@ -1,0 +1,146 @@
+//! A ride's receipt: where and when it started and ended, how long and how
+//! far, and what it cost, formatted once here in the ride's currency.
+
+use movr_core::{Fare, Money, Ride};
+use serde::Serialize;
+
+use super::ride_length;
+
+/// The receipt page's view of one ride.
+#[derive(Debug, Serialize)]
+pub struct ReceiptView<'a> {
+    /// The ride's id.
+    pub id: String,
+    /// The vehicle's city, for people.
+    pub city: &'static str,
+    /// Where it started.
+    pub from: &'a str,
+    /// When it started, `YYYY-MM-DD HH:MM:SS UTC`.
+    pub started: String,
+    /// Where it ended; `None` while riding.
+    pub to: Option<&'a str>,
+    /// When it ended; `None` while riding.
+    pub ended: Option<String>,
+    /// How long it took, e.g. `12 min 5 s`; `None` while riding.
+    pub duration: Option<String>,
+    /// How far, e.g. `0.00 km`.
+    pub distance: String,
+    /// What it cost; `None` while riding or when it was never priced.
+    pub fare: Option<FareView>,
+}
+
+/// A fare's lines, formatted in its currency.
+#[derive(Debug, Serialize)]
+pub struct FareView {
+    /// The unlock fee, e.g. `$1.00`.
+    pub unlock: String,
+    /// The time part's working, e.g. `11 min × $0.39`.
+    pub time_rule: String,
+    /// The time part, e.g. `$4.29`.
+    pub time: String,
+    /// The distance part's working, e.g. `1.23 km × €0.08`; `None`: the
+    /// card charges no distance.
+    pub distance_rule: Option<String>,
+    /// The distance part.
+    pub distance: String,
+    /// The total, e.g. `$5.29`.
+    pub total: String,
+    /// The currency's code, e.g. `USD`.
+    pub currency: &'static str,
+}
+
+impl From<&Fare> for FareView {
+    fn from(fare: &Fare) -> Self {
+        let money = |minor_units| fare.money(minor_units).to_string();
+        let currency = fare.card.currency();
+        Self {
+            unlock: money(fare.unlock),
+            time_rule: format!(
+                "{} min × {}",
+                fare.minutes,
+                Money::new(fare.card.per_minute(), currency)
+            ),
+            time: money(fare.time),
+            distance_rule: fare.card.per_km().map(|per_km| {
+                format!(
+                    "{} × {}",
+                    kilometres(fare.distance_m),
+                    Money::new(per_km, currency)
+                )
+            }),
+            distance: money(fare.distance),
+            total: money(fare.total),
+            currency: currency.code(),
+        }
+    }
+}
+
+impl<'a> From<&'a Ride> for ReceiptView<'a> {
+    fn from(ride: &'a Ride) -> Self {
+        let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+        Self {
+            id: ride.id.to_string(),
+            city: ride.city.display_name(),
+            from: ride.start_location.label(),
+            started: time(ride.start_time),
+            to: ride.end_location.as_ref().map(|l| l.label()),
+            ended: ride.end_time.map(time),
+            duration: ride.length().map(ride_length),
+            distance: kilometres(ride.fare.map_or(0, |fare| fare.distance_m)),
+            fare: ride.fare.as_ref().map(FareView::from),
+        }
+    }
+}
+
+/// Metres as kilometres with two decimals (truncated), e.g. `1.23 km`.
+pub fn kilometres(metres: u32) -> String {
+    format!("{}.{:02} km", metres / 1000, metres % 1000 / 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use movr_core::{City, Currency, FareCard, Location, RideId, UserId, VehicleId};
+
+    use super::*;
+
+    #[test]
+    fn a_priced_ride_reads_as_a_receipt_in_its_currency() {
+        let start = Utc
+            .with_ymd_and_hms(2026, 5, 17, 8, 30, 0)
+            .single()
+            .expect("date");
+        let card = FareCard::new(Currency::Eur, 100, 30, Some(8)).expect("card");
+        let ride = Ride {
+            id: RideId::new(),
+            city: City::Rome,
+            vehicle_id: VehicleId::new(),
+            rider_id: UserId::new(),
+            rider_city: City::Rome,
+            start_location: Location::parse("Colosseo").expect("location"),
+            end_location: Some(Location::parse("Trastevere").expect("location")),
+            start_time: start,
+            end_time: Some(start + TimeDelta::seconds(725)),
+            fare: Some(card.fare(TimeDelta::seconds(725), 1_234)),
+        };
+        let receipt = ReceiptView::from(&ride);
+        assert_eq!(receipt.duration.as_deref(), Some("12 min 5 s"));
+        assert_eq!(receipt.distance, "1.23 km");
+        let fare = receipt.fare.expect("a fare");
+        assert_eq!(fare.unlock, "€1.00");
+        assert_eq!(
+            (fare.time_rule.as_str(), fare.time.as_str()),
+            ("13 min × €0.30", "€3.90")
+        );
+        assert_eq!(fare.distance_rule.as_deref(), Some("1.23 km × €0.08"));
+        assert_eq!(fare.distance, "€0.10");
+        assert_eq!(fare.total, "€5.00");
+    }
+
+    #[test]
+    fn kilometres_have_two_decimals() {
+        assert_eq!(kilometres(0), "0.00 km");
+        assert_eq!(kilometres(999), "0.99 km");
+        assert_eq!(kilometres(12_050), "12.05 km");
+    }
+}
