@@ -109,3 +109,30 @@ async fn only_the_rider_sees_a_receipt() {
         .await
         .assert_redirect("/login");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seeded_rides_are_priced() {
+    let server = TestServer::start().await;
+    let movr = movr_service::MovR::new(server.db().database().clone());
+    let size = movr_web::seed::SeedSize {
+        users_per_city: 2,
+        vehicles_per_city: 3,
+        rides_per_city: 3,
+    };
+    let report = movr_web::seed::seed(&movr, size).await.expect("seed");
+    assert_eq!(report.rides, 27);
+    // Every ride but the original's 2019 one has its fare, in its city's
+    // currency.
+    assert_eq!(
+        one(
+            &server,
+            "SELECT concat_ws(',', count(*) FILTER (WHERE fare_total IS NOT NULL), \
+                    count(*) FILTER (WHERE fare_total IS NULL), \
+                    count(*) FILTER (WHERE fare_currency = CASE WHEN city IN \
+                        ('amsterdam', 'paris', 'rome') THEN 'EUR' ELSE 'USD' END)) AS v \
+             FROM rides"
+        )
+        .await,
+        "27,1,27"
+    );
+}
