@@ -15,8 +15,8 @@ use uuid::Uuid;
 use serde::Serialize;
 
 use super::{ApiTags, Created};
-use crate::api::core_json::CoreJson;
 use crate::api::auth::BearerToken;
+use crate::api::core_json::CoreJson;
 use crate::api::error::{ApiError, EndRide, Failure, Listing, RideLookup, StartRide};
 use crate::api::model::{CityJson, RideJson, Text};
 use crate::state::AppState;
