@@ -40,6 +40,8 @@ pub async fn list(page: Page, Query(query): Query<HistoryQuery>) -> poem::Result
     let mut context = Context::new();
     context.insert("open_ride", &open.map(RideItem::from));
     context.insert("ended_rides", &ended_ride_items(&rides));
+    // Tested instead of the items, which tera would escape just to test.
+    context.insert("has_rides", &!rides.is_empty());
     if let Some(open) = open {
         // The end form's map and place suggestions.
         context.insert("map", &MapView::new(&page.state.map_tiles, open.city));
