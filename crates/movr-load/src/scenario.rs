@@ -286,18 +286,7 @@ impl Rider {
             });
         }
         visit.think(rng).await;
-        if let Some(rides) = visit
-            .call(&LIST_RIDES, NotFound::Error, client.list_rides(None))
-            .await
-        {
-            let newest_is_ours = rides
-                .rides
-                .first()
-                .is_some_and(|newest| is_open_ride_of(newest, ride.id, me));
-            visit.check(&LIST_RIDES, newest_is_ours, || {
-                format!("ride {} is not the newest of our rides, open", ride.id)
-            });
-        }
+        self.list_rides_led_by(visit, &ride).await;
         // The ride itself.
         visit.think(rng).await;
         self.end_ride(visit, &ride, rng).await;
@@ -335,7 +324,7 @@ impl Rider {
         let me = self.account.user_id;
         visit.check(
             &START_RIDE,
-            is_open_ride_of(&ride, ride.id, me) && ride.vehicle_id == vehicle_id,
+            ride.rider_id == me && ride.is_active() && ride.vehicle_id == vehicle_id,
             || {
                 format!(
                     "started ride {} is not an open ride of ours on {vehicle_id}",
@@ -344,10 +333,17 @@ impl Rider {
             },
         );
         visit.think(rng).await;
-        if let Some(rides) = visit
-            .call(&LIST_RIDES, NotFound::Error, client.list_rides(None))
-            .await
-        {
+        self.list_rides_led_by(visit, &ride).await;
+        visit.think(rng).await;
+        self.end_ride(visit, &ride, rng).await;
+    }
+
+    /// Lists one's rides, and checks that the newest is `ride`, ours and
+    /// open.
+    async fn list_rides_led_by(&self, visit: &mut Visit<'_>, ride: &Ride) {
+        let call = self.account.client.list_rides(None);
+        if let Some(rides) = visit.call(&LIST_RIDES, NotFound::Error, call).await {
+            let me = self.account.user_id;
             let newest_is_ours = rides
                 .rides
                 .first()
@@ -356,8 +352,6 @@ impl Rider {
                 format!("ride {} is not the newest of our rides, open", ride.id)
             });
         }
-        visit.think(rng).await;
-        self.end_ride(visit, &ride, rng).await;
     }
 
     /// Ends `ride` at a spot in its city, and checks it is ended.

@@ -1,6 +1,5 @@
 //! Health probes, static assets, unknown pages and methods.
 
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use movr_tests::TestServer;
 
 use crate::support::*;
@@ -26,22 +25,9 @@ async fn probes_answer() {
 async fn liveness_needs_no_database_and_readiness_reports_it_down() {
     let server = TestServer::start().await;
     let (browser, _) = rider(&server, "ada", "new york").await;
+    cut_off_database(&server).await;
     let url = server.db().url();
-    let (base, name) = url.rsplit_once('/').expect("database name");
-    // Refuse new connections to the app's database and cut the open ones
-    // (from the server's maintenance database).
-    let mut admin = AsyncPgConnection::establish(&format!("{base}/postgres"))
-        .await
-        .expect("connect to the maintenance database");
-    for sql in [
-        format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"),
-        format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
-    ] {
-        diesel::sql_query(&sql)
-            .execute(&mut admin)
-            .await
-            .unwrap_or_else(|error| panic!("{sql}: {error}"));
-    }
+    let (_, name) = url.rsplit_once('/').expect("database name");
     let live = browser.get("/healthz").await;
     live.assert_status(200);
     assert_eq!(live.body, "ok");

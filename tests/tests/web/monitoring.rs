@@ -7,11 +7,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use movr_tests::{Scrape, TestServer};
 use serde_json::Value;
 
-use crate::support::{Browser, CARL_SCOOTER_ID, operator_get, rider};
+use crate::support::{Browser, CARL_SCOOTER_ID, cut_off_database, operator_get, rider};
 
 const INSTALL_PROMTOOL: &str = "apt-get install -y --no-install-recommends prometheus";
 
@@ -179,20 +178,7 @@ async fn every_metric_the_dashboard_and_rules_name_is_exported() {
         .assert_status(200);
     browser.get("/readyz").await.assert_status(200);
     // ...and a failure: the database goes away, readiness fails.
-    let url = server.db().url();
-    let (base, name) = url.rsplit_once('/').expect("database name");
-    let mut admin = AsyncPgConnection::establish(&format!("{base}/postgres"))
-        .await
-        .expect("connect to the maintenance database");
-    for sql in [
-        format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"),
-        format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
-    ] {
-        diesel::sql_query(&sql)
-            .execute(&mut admin)
-            .await
-            .unwrap_or_else(|error| panic!("{sql}: {error}"));
-    }
+    cut_off_database(&server).await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     browser.get("/readyz").await.assert_status(503);
     let reply = operator_get(&server, "/metrics").await;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text};
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use movr_tests::TestServer;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION};
@@ -643,4 +643,23 @@ pub async fn insert_vehicles(server: &TestServer, city: &str, id: &str, n: i64) 
     )
     .await;
     assert_eq!(made, n);
+}
+
+/// Takes the server's database away: refuses new connections to it and
+/// cuts the open ones (from the cluster's maintenance database).
+pub async fn cut_off_database(server: &TestServer) {
+    let url = server.db().url();
+    let (base, name) = url.rsplit_once('/').expect("database name");
+    let mut admin = AsyncPgConnection::establish(&format!("{base}/postgres"))
+        .await
+        .expect("connect to the maintenance database");
+    for sql in [
+        format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"),
+        format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
+    ] {
+        diesel::sql_query(&sql)
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error}"));
+    }
 }
