@@ -1,6 +1,8 @@
 //! The client generators the client tests run (`python_client.rs`,
-//! `typescript_client.rs`), pinned: `.ci/run` reads the two version lines
-//! below and installs exactly these releases when they are missing.
+//! `typescript_client.rs`), pinned: `cargo xtask setup` reads the two
+//! version lines below and installs exactly these releases when they are
+//! missing (into `/var/tmp/movr-tools`, which `cargo xtask test` puts on the
+//! PATH).
 //!
 //! A missing or different generator fails its test with the command that
 //! installs the pinned one, as a missing Chromium fails the browser tests:
@@ -30,7 +32,8 @@ pub struct Generator {
     pub env: &'static str,
     /// The pinned version.
     pub version: &'static str,
-    /// The command that installs the pinned version.
+    /// How to install the pinned version: `cargo xtask setup`, or the
+    /// package manager's own command.
     pub install: String,
 }
 
@@ -40,9 +43,9 @@ impl Generator {
             name: "openapi-python-client",
             env: "MOVR_OPENAPI_PYTHON_CLIENT",
             version: OPENAPI_PYTHON_CLIENT_VERSION,
-            install: format!(
+            install: install_hint(&format!(
                 "python3 -m pip install openapi-python-client=={OPENAPI_PYTHON_CLIENT_VERSION}"
-            ),
+            )),
         }
     }
 
@@ -51,9 +54,9 @@ impl Generator {
             name: "openapi-typescript",
             env: "MOVR_OPENAPI_TYPESCRIPT",
             version: OPENAPI_TYPESCRIPT_VERSION,
-            install: format!(
+            install: install_hint(&format!(
                 "npm install --global openapi-typescript@{OPENAPI_TYPESCRIPT_VERSION}"
-            ),
+            )),
         }
     }
 
@@ -87,6 +90,15 @@ impl Generator {
         );
         path
     }
+}
+
+/// What a missing or wrong generator's failure tells one to run.
+fn install_hint(package_manager: &str) -> String {
+    format!(
+        "run the tests with `cargo xtask test` (it installs the pinned tools and puts them \
+         on the PATH), or `cargo xtask setup --for test` and add /var/tmp/movr-tools/bin and \
+         /var/tmp/movr-tools/venv/bin to PATH, or `{package_manager}`"
+    )
 }
 
 /// The first `name` on the PATH.
