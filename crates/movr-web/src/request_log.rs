@@ -1,5 +1,6 @@
 //! One tracing span per request (method, path, request id, trace and span
-//! id, the caller's span id if any; the route template once it is known) and one log line when it ends
+//! id, the caller's span id if any; the route template once it is known,
+//! named as the HTTP metrics name it) and one log line when it ends
 //! (status, latency). The request id is also sent back as `x-request-id`
 //! and shown on error pages, so a rider's report can be matched with the
 //! log; the trace ([`TraceContext`]) as `traceresponse`, so a trace can be
@@ -12,6 +13,7 @@ use poem::{Endpoint, IntoResponse, Middleware, PathPattern, Request, Response, R
 use tracing::Instrument;
 use uuid::Uuid;
 
+use crate::middleware::CountedRoute;
 use crate::trace_context::{TRACERESPONSE, TraceContext};
 
 /// The header carrying the request id.
@@ -71,14 +73,28 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
         async move {
             let started = Instant::now();
             let result = self.inner.call(req).await.map(IntoResponse::into_response);
-            let (status, route) = match &result {
-                Ok(response) => (response.status(), response.data::<PathPattern>()),
-                Err(error) => (error.status(), error.data::<PathPattern>()),
+            let (status, counted, pattern) = match &result {
+                Ok(response) => (
+                    response.status(),
+                    response.data::<CountedRoute>(),
+                    response.data::<PathPattern>(),
+                ),
+                Err(error) => (
+                    error.status(),
+                    error.data::<CountedRoute>(),
+                    error.data::<PathPattern>(),
+                ),
             };
+            // The metrics' name for the route where they ran (the API's
+            // with the spec's parameter names), else the router's template.
             // A path no route matched has none (or an empty one, from the
             // catch-all that nests the pages).
-            if let Some(route) = route.filter(|route| !route.0.is_empty()) {
-                tracing::Span::current().record("route", &*route.0);
+            let route = match counted {
+                Some(counted) => counted.matched(),
+                None => pattern.map(|pattern| &*pattern.0),
+            };
+            if let Some(route) = route.filter(|route| !route.is_empty()) {
+                tracing::Span::current().record("route", route);
             }
             let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
             if status.is_server_error() {

@@ -55,6 +55,19 @@ struct RouteLabels {
 #[derive(Debug, Clone, Copy)]
 struct Unrouted;
 
+/// The route label an answer was counted under, left on it for the layers
+/// outside (the request log shows the same name: the spec's, not
+/// `:param0`).
+#[derive(Debug, Clone)]
+pub struct CountedRoute(pub Arc<str>);
+
+impl CountedRoute {
+    /// The label, unless no route matched (`other`).
+    pub fn matched(&self) -> Option<&str> {
+        Some(&*self.0).filter(|route| *route != UNMATCHED_ROUTE)
+    }
+}
+
 /// Gives `response`, which a middleware made from an error, the route the
 /// error came from (`error.data()`), or marks it as unmatched when it had
 /// none, so it is counted under its route rather than under the mount
@@ -221,12 +234,21 @@ impl<E: Endpoint> Endpoint for HttpMetricsEndpoint<E> {
         self.metrics
             .requests
             .get_or_create(&RequestLabels {
-                route,
+                route: route.clone(),
                 method,
                 status: status_label(status),
             })
             .inc();
-        answer
+        match answer {
+            Ok(mut response) => {
+                response.set_data(CountedRoute(route));
+                Ok(response)
+            }
+            Err(mut error) => {
+                error.set_data(CountedRoute(route));
+                Err(error)
+            }
+        }
     }
 }
 

@@ -11,6 +11,6 @@ pub mod server_timing;
 pub use body_timeout::BodyTimeout;
 pub use client_addr::{ClientAddr, ClientAddrs};
 pub use https_redirect::HttpsRedirect;
-pub use metrics::{HttpMetrics, keep_route};
+pub use metrics::{CountedRoute, HttpMetrics, keep_route};
 pub use security_headers::SecurityHeaders;
 pub use server_timing::ServerTiming;
