@@ -25,6 +25,8 @@
 //! - Money: [`Money`] in a city's [`Currency`] (whole cents); a
 //!   [`FareCard`] and the [`Fare`] it charges for a ride (the rule is in
 //!   [`fare`]).
+//! - Owners' earnings: an [`OwnedVehicle`] with what it earned in a
+//!   [`Period`] of whole UTC days (see [`earnings`]).
 //! - Inputs: the raw forms [`NewUserForm`] and [`NewVehicleForm`], and what
 //!   they validate into, [`NewUser`] and [`NewVehicle`].
 //!
@@ -101,6 +103,7 @@
 //! ```
 
 pub mod city;
+pub mod earnings;
 pub mod fare;
 pub mod ids;
 pub mod location;
@@ -113,6 +116,7 @@ pub mod validation;
 pub mod vehicle;
 
 pub use city::{City, UnknownCity};
+pub use earnings::{OwnedVehicle, Period};
 pub use fare::{Fare, FareCard, FareCardError, MAX_CHARGED_MINUTES, MAX_PRICE};
 pub use ids::{InvalidId, RideId, UserId, VehicleId};
 pub use location::Location;
