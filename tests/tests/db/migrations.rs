@@ -25,7 +25,7 @@ async fn user_tables(conn: &mut AsyncPgConnection) -> Vec<String> {
     .expect("list tables")
 }
 
-const ALL_VERSIONS: [&str; 9] = [
+const ALL_VERSIONS: [&str; 10] = [
     "00000000000001",
     "00000000000002",
     "00000000000003",
@@ -35,6 +35,7 @@ const ALL_VERSIONS: [&str; 9] = [
     "00000000000007",
     "00000000000008",
     "00000000000009",
+    "00000000000012",
 ];
 
 #[tokio::test(flavor = "multi_thread")]

@@ -83,6 +83,23 @@ fn apply(layout: &mut Layout, statement: &str) {
                     .insert(format!("{table}@{name}"), Index::default());
             }
         }
+    } else if let Some(rest) = statement
+        .strip_prefix("CREATE INDEX ")
+        .or_else(|| statement.strip_prefix("CREATE UNIQUE INDEX "))
+    {
+        // `CREATE INDEX name ON table (…)`: a new index, not yet partitioned.
+        let mut words = rest.split_whitespace();
+        let name = words.next().unwrap_or_default();
+        assert_eq!(words.next(), Some("ON"), "{statement}");
+        let table = words
+            .next()
+            .unwrap_or_default()
+            .split('(')
+            .next()
+            .unwrap_or_default();
+        layout
+            .indexes
+            .insert(format!("{table}@{name}"), Index::default());
     } else if statement.starts_with("DROP INDEX ") {
         layout.indexes.remove(word_after(statement, "DROP INDEX "));
     } else if statement.starts_with("ALTER TABLE ") && statement.contains(" PARTITION BY LIST") {

@@ -629,6 +629,7 @@ async fn indexes_on_partitioned_tables_lead_with_city() {
             "rides_one_open_per_vehicle",
             "rides_pkey",
             "rides_rider_idx",
+            "rides_vehicle_ended_idx",
             "users_city_username_idx",
             "users_pkey",
             "vehicles_city_listed_idx",

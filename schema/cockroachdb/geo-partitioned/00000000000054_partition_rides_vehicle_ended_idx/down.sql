@@ -1,0 +1,1 @@
+ALTER INDEX rides@rides_vehicle_ended_idx PARTITION BY NOTHING;
