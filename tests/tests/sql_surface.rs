@@ -95,6 +95,13 @@ async fn exercise(movr: &MovR) {
     movr.owned_vehicles_before(ann, vehicle.id)
         .await
         .expect("older owned");
+    let period = movr_core::Period::ending_on(chrono::Utc::now().date_naive(), 30);
+    movr.vehicle_earnings(ann, period, None)
+        .await
+        .expect("earnings");
+    movr.vehicle_earnings(ann, period, Some(vehicle.id))
+        .await
+        .expect("older earnings");
     movr.vehicle(City::NewYork, vehicle.id)
         .await
         .expect("vehicle");

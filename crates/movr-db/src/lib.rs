@@ -33,6 +33,7 @@
 pub mod connect;
 pub mod database;
 pub mod dialect;
+pub mod earnings;
 pub mod error;
 mod fares;
 mod location;

@@ -16,6 +16,7 @@
 //! when it certainly did not happen.
 
 mod actor;
+mod earnings;
 mod error;
 mod movr;
 mod password;

@@ -39,6 +39,10 @@ pub struct Caps {
     /// Live API tokens one account may hold; issuing one more revokes (and
     /// deletes) the oldest, so a user is never locked out of the API.
     pub tokens_per_user: NonZeroU32,
+    /// The most days an earnings period may span
+    /// ([`MovR::vehicle_earnings`]): each page's statement reads every
+    /// ride of its vehicles in the period, so the span bounds its work.
+    pub earnings_period_days: NonZeroU32,
 }
 
 impl Caps {
@@ -46,6 +50,8 @@ impl Caps {
     pub const DEFAULT_VEHICLES_PER_OWNER: NonZeroU32 = non_zero(20);
     /// [`Caps::tokens_per_user`] by default.
     pub const DEFAULT_TOKENS_PER_USER: NonZeroU32 = non_zero(10);
+    /// [`Caps::earnings_period_days`] by default: a year, leap day included.
+    pub const DEFAULT_EARNINGS_PERIOD_DAYS: NonZeroU32 = non_zero(366);
 }
 
 const fn non_zero(n: u32) -> NonZeroU32 {
@@ -60,6 +66,7 @@ impl Default for Caps {
         Self {
             vehicles_per_owner: Self::DEFAULT_VEHICLES_PER_OWNER,
             tokens_per_user: Self::DEFAULT_TOKENS_PER_USER,
+            earnings_period_days: Self::DEFAULT_EARNINGS_PERIOD_DAYS,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! pool, the schema's guarantees and conventions, the migrations, and the
 //! row conversions. Each test gets its own freshly migrated database.
 
+mod earnings;
 mod fares;
 mod metrics;
 mod migrations;

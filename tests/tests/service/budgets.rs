@@ -79,6 +79,20 @@ async fn every_operation_is_one_round_trip() {
     );
     assert_one_statement(&db, "end_ride");
 
+    // A page of an owner's vehicles with their earnings, first and later.
+    let period = movr_core::Period::ending_on(chrono::Utc::now().date_naive(), 30);
+    let earned = ok(
+        movr.vehicle_earnings(owner, period, None).await,
+        "vehicle_earnings",
+    );
+    assert_one_statement(&db, "vehicle_earnings");
+    assert_eq!(earned[0].rides, 1, "{earned:?}");
+    ok(
+        movr.vehicle_earnings(owner, period, Some(bike.id)).await,
+        "vehicle_earnings after a vehicle",
+    );
+    assert_one_statement(&db, "vehicle_earnings after a vehicle");
+
     ok(movr.remove_vehicle(owner, bike.id).await, "remove_vehicle");
     assert_one_statement(&db, "remove_vehicle");
 }

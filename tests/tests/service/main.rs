@@ -8,6 +8,7 @@
 mod ambiguous;
 mod budgets;
 mod concurrency;
+mod earnings;
 mod fares;
 mod rides;
 mod support;

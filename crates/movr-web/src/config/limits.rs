@@ -16,6 +16,7 @@
 //! | `MAX_EVENT_STREAMS` | `1000` | live event streams (page and API together) open at once; past it `503` with `Retry-After` |
 //! | `MAX_VEHICLES_PER_OWNER` | `20` | vehicles one owner may have listed (available or in use) at once |
 //! | `MAX_TOKENS_PER_USER` | `10` | live API tokens per account; issuing one more revokes the oldest |
+//! | `MAX_EARNINGS_PERIOD_DAYS` | `366` | the most days an owner's earnings period may span (profile page and `GET /api/v1/users/me/vehicles`) |
 //!
 //! A rate is `N/PERIOD` (`PERIOD` like `30s`, `5m`, `1h`): a burst of `N`,
 //! refilled evenly over the period; `off` disables that limit.
@@ -105,6 +106,8 @@ pub struct Limits {
     pub max_vehicles_per_owner: NonZeroU32,
     /// Live API tokens per account.
     pub max_tokens_per_user: NonZeroU32,
+    /// Days an earnings period may span.
+    pub max_earnings_period_days: NonZeroU32,
 }
 
 impl Default for Limits {
@@ -123,6 +126,7 @@ impl Default for Limits {
             max_event_streams: 1000,
             max_vehicles_per_owner: Caps::DEFAULT_VEHICLES_PER_OWNER,
             max_tokens_per_user: Caps::DEFAULT_TOKENS_PER_USER,
+            max_earnings_period_days: Caps::DEFAULT_EARNINGS_PERIOD_DAYS,
         }
     }
 }
@@ -132,6 +136,8 @@ impl Default for Limits {
 const MAX_VEHICLES_PER_OWNER_CEILING: u32 = 10_000;
 /// The most `MAX_TOKENS_PER_USER` may be.
 const MAX_TOKENS_PER_USER_CEILING: u32 = 1_000;
+/// The most `MAX_EARNINGS_PERIOD_DAYS` may be (ten years).
+const MAX_EARNINGS_PERIOD_DAYS_CEILING: u32 = 3_660;
 /// The most `TRUSTED_PROXY_HOPS` may be.
 const MAX_TRUSTED_PROXY_HOPS: u32 = 16;
 /// The most `MAX_CONNECTIONS` may be.
@@ -232,6 +238,11 @@ impl Limits {
                 defaults.max_tokens_per_user,
                 MAX_TOKENS_PER_USER_CEILING,
             )?,
+            max_earnings_period_days: count(
+                "MAX_EARNINGS_PERIOD_DAYS",
+                defaults.max_earnings_period_days,
+                MAX_EARNINGS_PERIOD_DAYS_CEILING,
+            )?,
         })
     }
 
@@ -240,6 +251,7 @@ impl Limits {
         Caps {
             vehicles_per_owner: self.max_vehicles_per_owner,
             tokens_per_user: self.max_tokens_per_user,
+            earnings_period_days: self.max_earnings_period_days,
         }
     }
 }
@@ -307,8 +319,11 @@ mod tests {
         let limits = limits(&[
             ("MAX_VEHICLES_PER_OWNER", " 3 "),
             ("MAX_TOKENS_PER_USER", "1000"),
+            ("MAX_EARNINGS_PERIOD_DAYS", "31"),
         ])
         .expect("valid");
+        assert_eq!(defaults.max_earnings_period_days.get(), 366);
+        assert_eq!(limits.caps().earnings_period_days.get(), 31);
         assert_eq!(limits.max_vehicles_per_owner.get(), 3);
         assert_eq!(limits.max_tokens_per_user.get(), 1000);
         assert_eq!(limits.caps().vehicles_per_owner.get(), 3);
@@ -338,6 +353,8 @@ mod tests {
             ("MAX_TOKENS_PER_USER", "0"),
             ("MAX_TOKENS_PER_USER", "-1"),
             ("MAX_TOKENS_PER_USER", "1001"),
+            ("MAX_EARNINGS_PERIOD_DAYS", "0"),
+            ("MAX_EARNINGS_PERIOD_DAYS", "3661"),
         ] {
             let error = limits(&[(variable, value)]).expect_err(value);
             assert_eq!(error.variable, variable, "{value}");
