@@ -2,7 +2,7 @@
 //! formatting done once in Rust. Flat fields keep tera's variable look-ups
 //! cheap, and borrowing avoids building intermediate JSON.
 
-use movr_core::{City, Place, Region, Ride, Vehicle, VehicleStatus};
+use movr_core::{City, OwnedVehicle, Period, Place, Region, Ride, VehicleStatus};
 use serde::Serialize;
 
 use crate::config::MapTiles;
@@ -100,8 +100,8 @@ impl CityMenus {
     }
 }
 
-/// A vehicle as the owner's profile lists it (the vehicles page's items
-/// are [`vehicle_list_items`]).
+/// A vehicle as the owner's profile lists it, with what it earned in the
+/// period shown (the vehicles page's items are [`vehicle_list_items`]).
 #[derive(Debug, Serialize)]
 pub struct VehicleCard<'a> {
     /// Its id (form actions).
@@ -116,10 +116,17 @@ pub struct VehicleCard<'a> {
     pub location: &'a str,
     /// Whether a ride can start on it.
     pub available: bool,
+    /// Its rides that ended in the period.
+    pub rides: i64,
+    /// The minutes charged for them.
+    pub minutes: i64,
+    /// What they earned, in the city's currency, e.g. `$12.50`.
+    pub earnings: String,
 }
 
-impl<'a> From<&'a Vehicle> for VehicleCard<'a> {
-    fn from(vehicle: &'a Vehicle) -> Self {
+impl<'a> From<&'a OwnedVehicle> for VehicleCard<'a> {
+    fn from(owned: &'a OwnedVehicle) -> Self {
+        let vehicle = &owned.vehicle;
         Self {
             id: vehicle.id.to_string(),
             kind: vehicle.vehicle_type.as_str(),
@@ -127,6 +134,35 @@ impl<'a> From<&'a Vehicle> for VehicleCard<'a> {
             brand: &vehicle.brand,
             location: vehicle.last_location.label(),
             available: vehicle.status == VehicleStatus::Available,
+            rides: owned.rides,
+            minutes: owned.minutes,
+            earnings: owned.earnings.to_string(),
+        }
+    }
+}
+
+/// An earnings period as the profile's form and links show it.
+#[derive(Debug, Serialize)]
+pub struct PeriodView {
+    /// The first day, `YYYY-MM-DD`.
+    pub from: String,
+    /// The last day, `YYYY-MM-DD`.
+    pub to: String,
+    /// How many days it spans.
+    pub days: i64,
+    /// The query-string part that keeps it in a link, e.g.
+    /// `from=2026-05-01&to=2026-05-31` (dates need no escaping).
+    pub query: String,
+}
+
+impl From<Period> for PeriodView {
+    fn from(period: Period) -> Self {
+        let (from, to) = (period.from().to_string(), period.to().to_string());
+        Self {
+            query: format!("from={from}&to={to}"),
+            from,
+            to,
+            days: period.days(),
         }
     }
 }

@@ -11,6 +11,7 @@ mod auth;
 mod budgets;
 mod city;
 mod connections;
+mod earnings;
 mod headers;
 mod health;
 mod live;

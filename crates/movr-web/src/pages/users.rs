@@ -1,5 +1,8 @@
 //! The users of a city, one's own profile, and deleting one's account.
 
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, Utc};
 use movr_core::{UserId, VehicleId};
 use movr_service::{Conflict, ServiceError, USERS_PER_PAGE, VEHICLES_PER_PAGE, next_before};
 use poem::web::{Path, Query};
@@ -12,7 +15,7 @@ use crate::error::PageError;
 use crate::forms::{Button, ProtectedForm};
 use crate::page::Page;
 use crate::session::{self, FlashLevel};
-use crate::views::{CityView, VehicleCard};
+use crate::views::{CityView, PeriodView, VehicleCard};
 
 /// The riders page's query: `?after=<user id>` shows the riders that come
 /// after that one by username.
@@ -45,14 +48,20 @@ pub async fn list(page: Page, Query(query): Query<RidersQuery>) -> poem::Result<
     Ok(page.render("users.html", "users", context)?.into_response())
 }
 
-/// The profile's query: `?before=<vehicle id>` shows one's older vehicles.
+/// The profile's query: `?before=<vehicle id>` shows one's older vehicles;
+/// `from` and `to` (`YYYY-MM-DD`, UTC days, both included) choose the
+/// earnings period, by default the last 30 days.
 #[derive(Debug, Default, Deserialize)]
 pub struct ProfileQuery {
     before: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
-/// `GET /users/<id>[?before=<vehicle>]`: one's own profile, with one's
-/// vehicles a page at a time.
+/// `GET /users/<id>[?before=<vehicle>][&from=<day>&to=<day>]`: one's own
+/// profile, with one's vehicles a page at a time, each with its rides and
+/// earnings in the period. A period that does not read is explained above
+/// the list, which then shows the default period.
 #[handler]
 pub async fn profile(
     page: Page,
@@ -69,6 +78,24 @@ pub async fn profile(
         return Err(PageError::Forbidden("You can only see your own profile.".to_owned()).into());
     }
     let movr = &page.state.movr;
+    let today = Utc::now().date_naive();
+    // A period that does not read is explained by its fields, and the
+    // default period shown meanwhile.
+    let (period, period_errors) =
+        match movr.earnings_period(query.from.as_deref(), query.to.as_deref(), today) {
+            Ok(period) => (period, BTreeMap::new()),
+            Err(errors) => {
+                let fields = errors
+                    .errors()
+                    .iter()
+                    .map(|error| (error.field.clone(), error.reason.clone()))
+                    .collect();
+                let default = movr
+                    .earnings_period(None, None, today)
+                    .map_err(|errors| PageError::from(ServiceError::Invalid(errors)))?;
+                (default, fields)
+            }
+        };
     let user = match movr.user(me.city, me.id).await {
         Ok(user) => user,
         Err(ServiceError::NotFound(_)) => {
@@ -79,19 +106,30 @@ pub async fn profile(
         }
         Err(error) => return Err(PageError::from(error).into()),
     };
-    let vehicles = match before {
-        Some(vehicle) => movr.owned_vehicles_before(me.actor(), vehicle).await,
-        None => movr.owned_vehicles(me.actor()).await,
-    }
-    .map_err(PageError::from)?;
-    let older = next_before(&vehicles, VEHICLES_PER_PAGE, |vehicle| vehicle.id);
+    let vehicles = movr
+        .vehicle_earnings(me.actor(), period, before)
+        .await
+        .map_err(PageError::from)?;
+    let older = next_before(&vehicles, VEHICLES_PER_PAGE, |owned| owned.vehicle.id);
     let mut context = Context::new();
     context.insert("user", &user);
     context.insert("home_city", &CityView::from(user.city));
-    let vehicles: Vec<_> = vehicles.iter().map(VehicleCard::from).collect();
-    context.insert("vehicles", &vehicles);
+    let cards: Vec<_> = vehicles.iter().map(VehicleCard::from).collect();
+    context.insert("vehicles", &cards);
     context.insert("older", &older);
     context.insert("paged", &before.is_some());
+    context.insert("period", &PeriodView::from(period));
+    // The dates as typed, shown again in the form when they did not read.
+    let typed = |value: &Option<String>, shown: NaiveDate| {
+        if period_errors.is_empty() {
+            shown.to_string()
+        } else {
+            value.clone().unwrap_or_default()
+        }
+    };
+    context.insert("from_value", &typed(&query.from, period.from()));
+    context.insert("to_value", &typed(&query.to, period.to()));
+    context.insert("errors", &period_errors);
     Ok(page
         .render("profile.html", "profile", context)?
         .into_response())
