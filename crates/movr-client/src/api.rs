@@ -1,12 +1,14 @@
 //! One method per operation of the API, named after its `operationId`.
 
 use movr_core::{
-    City, Location, NewUserForm, NewVehicleForm, Ride, RideId, User, Vehicle, VehicleId,
+    City, Location, NewUserForm, NewVehicleForm, Period, Ride, RideId, User, Vehicle, VehicleId,
 };
 
 use crate::client::{Client, json_body};
 use crate::error::Error;
-use crate::model::{CityInfo, Login, NewRide, RegionInfo, RideEnd, RidePage, Token, VehiclePage};
+use crate::model::{
+    CityInfo, Login, NewRide, OwnedVehiclePage, RegionInfo, RideEnd, RidePage, Token, VehiclePage,
+};
 use crate::operation::{
     ADD_VEHICLE, DELETE_ME, END_RIDE, GET_CITY, GET_ME, GET_RIDE, GET_VEHICLE, LIST_CITIES,
     LIST_MY_VEHICLES, LIST_REGIONS, LIST_RIDES, LIST_VEHICLES, LOG_IN, LOG_OUT, REGISTER,
@@ -21,17 +23,17 @@ fn before(id: Option<impl ToString>) -> Option<(&'static str, String)> {
 impl Client {
     /// `GET /regions`: every region and the cities it serves.
     pub async fn list_regions(&self) -> Result<Vec<RegionInfo>, Error> {
-        self.call(&LIST_REGIONS, &[], None, None).await
+        self.call(&LIST_REGIONS, &[], &[], None).await
     }
 
     /// `GET /cities`: every city, with its region and known places.
     pub async fn list_cities(&self) -> Result<Vec<CityInfo>, Error> {
-        self.call(&LIST_CITIES, &[], None, None).await
+        self.call(&LIST_CITIES, &[], &[], None).await
     }
 
     /// `GET /cities/{city}`: one city, its region and known places.
     pub async fn get_city(&self, city: City) -> Result<CityInfo, Error> {
-        self.call(&GET_CITY, &[city.as_str()], None, None).await
+        self.call(&GET_CITY, &[city.as_str()], &[], None).await
     }
 
     /// `POST /tokens`: logs in. Returns a clone of this client that sends
@@ -42,7 +44,7 @@ impl Client {
     /// for a wrong username or password.
     pub async fn log_in(&self, username: &str, password: &str) -> Result<Client, Error> {
         let body = json_body(&Login { username, password });
-        let token: Token = self.call(&LOG_IN, &[], None, body).await?;
+        let token: Token = self.call(&LOG_IN, &[], &[], body).await?;
         Ok(self.with_token(token))
     }
 
@@ -56,12 +58,12 @@ impl Client {
     /// every field and reports every problem at once
     /// ([`Error::field_errors`]).
     pub async fn register(&self, form: &NewUserForm) -> Result<User, Error> {
-        self.call(&REGISTER, &[], None, json_body(form)).await
+        self.call(&REGISTER, &[], &[], json_body(form)).await
     }
 
     /// `GET /users/me`: the caller's account.
     pub async fn get_me(&self) -> Result<User, Error> {
-        self.call(&GET_ME, &[], None, None).await
+        self.call(&GET_ME, &[], &[], None).await
     }
 
     /// `DELETE /users/me`: deletes the caller's account, its tokens and
@@ -79,7 +81,7 @@ impl Client {
         before_id: Option<VehicleId>,
     ) -> Result<VehiclePage, Error> {
         let query = before(before_id);
-        self.call(&LIST_VEHICLES, &[city.as_str()], query, None)
+        self.call(&LIST_VEHICLES, &[city.as_str()], query.as_slice(), None)
             .await
     }
 
@@ -87,7 +89,7 @@ impl Client {
     /// found).
     pub async fn get_vehicle(&self, city: City, id: VehicleId) -> Result<Vehicle, Error> {
         let id = id.to_string();
-        self.call(&GET_VEHICLE, &[city.as_str(), &id], None, None)
+        self.call(&GET_VEHICLE, &[city.as_str(), &id], &[], None)
             .await
     }
 
@@ -99,35 +101,42 @@ impl Client {
             .await
     }
 
-    /// `GET /users/me/vehicles`: a page of the caller's own vehicles.
-    /// [`Client::my_vehicles_stream`] walks every page.
+    /// `GET /users/me/vehicles`: a page of the caller's own vehicles, each
+    /// with its rides and earnings in `period` (`None`: the server's
+    /// default, the last 30 days); `before` is the previous page's
+    /// `next_before`. [`Client::my_vehicles_stream`] walks every page.
     pub async fn list_my_vehicles(
         &self,
         before_id: Option<VehicleId>,
-    ) -> Result<VehiclePage, Error> {
-        let query = before(before_id);
-        self.call(&LIST_MY_VEHICLES, &[], query, None).await
+        period: Option<Period>,
+    ) -> Result<OwnedVehiclePage, Error> {
+        let mut query: Vec<(&'static str, String)> = before(before_id).into_iter().collect();
+        if let Some(period) = period {
+            query.push(("from", period.from().to_string()));
+            query.push(("to", period.to().to_string()));
+        }
+        self.call(&LIST_MY_VEHICLES, &[], &query, None).await
     }
 
     /// `POST /vehicles`: lists a vehicle of the caller's, in the caller's
     /// city. The server checks every field and reports every problem at
     /// once ([`Error::field_errors`]).
     pub async fn add_vehicle(&self, form: &NewVehicleForm) -> Result<Vehicle, Error> {
-        self.call(&ADD_VEHICLE, &[], None, json_body(form)).await
+        self.call(&ADD_VEHICLE, &[], &[], json_body(form)).await
     }
 
     /// `POST /rides`: starts a ride on an available vehicle, where it is
     /// parked (refused with `vehicle_in_use` or `already_riding`).
     pub async fn start_ride(&self, city: City, vehicle_id: VehicleId) -> Result<Ride, Error> {
         let body = json_body(&NewRide { city, vehicle_id });
-        self.call(&START_RIDE, &[], None, body).await
+        self.call(&START_RIDE, &[], &[], body).await
     }
 
     /// `GET /rides`: a page of the caller's rides in every city, newest
     /// first. [`Client::rides_stream`] walks every page.
     pub async fn list_rides(&self, before_id: Option<RideId>) -> Result<RidePage, Error> {
         let query = before(before_id);
-        self.call(&LIST_RIDES, &[], query, None).await
+        self.call(&LIST_RIDES, &[], query.as_slice(), None).await
     }
 
     /// `POST /rides/{id}/end`: ends the caller's open ride where the
@@ -136,12 +145,12 @@ impl Client {
     pub async fn end_ride(&self, id: RideId, at: &Location) -> Result<Ride, Error> {
         let id = id.to_string();
         let body = json_body(&RideEnd::from(at));
-        self.call(&END_RIDE, &[&id], None, body).await
+        self.call(&END_RIDE, &[&id], &[], body).await
     }
 
     /// `GET /rides/{id}`: one of the caller's rides.
     pub async fn get_ride(&self, id: RideId) -> Result<Ride, Error> {
         let id = id.to_string();
-        self.call(&GET_RIDE, &[&id], None, None).await
+        self.call(&GET_RIDE, &[&id], &[], None).await
     }
 }

@@ -242,7 +242,7 @@ impl Client {
         &self,
         operation: &Operation,
         params: &[&str],
-        query: Option<(&str, String)>,
+        query: &[(&str, String)],
         body: Body,
     ) -> Result<T, Error> {
         let (status, bytes) = match self.perform(operation, params, query, body, false).await? {
@@ -266,7 +266,7 @@ impl Client {
         params: &[&str],
         body: Body,
     ) -> Result<(), Error> {
-        self.perform(operation, params, None, body, false).await?;
+        self.perform(operation, params, &[], body, false).await?;
         Ok(())
     }
 
@@ -276,7 +276,7 @@ impl Client {
         operation: &Operation,
         params: &[&str],
     ) -> Result<Response, Error> {
-        match self.perform(operation, params, None, None, true).await? {
+        match self.perform(operation, params, &[], None, true).await? {
             Answer::Open(response) => Ok(response),
             // `perform` reads a body only when asked to, or to read a refusal.
             Answer::Read(..) => unreachable!("a stream's answer is left unread"),
@@ -294,7 +294,7 @@ impl Client {
         &self,
         operation: &Operation,
         params: &[&str],
-        query: Option<(&str, String)>,
+        query: &[(&str, String)],
         body: Body,
         stream: bool,
     ) -> Result<Answer, Error> {
@@ -302,7 +302,7 @@ impl Client {
         url.path_segments_mut()
             .map_err(|()| Error::Config("the base URL cannot hold a path".into()))?
             .extend(operation.segments(params));
-        if let Some((name, value)) = &query {
+        for (name, value) in query {
             url.query_pairs_mut().append_pair(name, value);
         }
         let mut attempt = 1;

@@ -6,9 +6,9 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use geo_types::Point;
-use movr_core::{City, Location, Region, Ride, RideId, Vehicle, VehicleId};
+use movr_core::{City, Location, OwnedVehicle, Region, Ride, RideId, Vehicle, VehicleId};
 use serde::{Deserialize, Serialize};
 
 /// A region and the cities it serves (`GET /regions`).
@@ -44,14 +44,28 @@ pub struct KnownPlace {
     pub point: Point<f64>,
 }
 
-/// A page of vehicles, newest first (`GET /cities/{city}/vehicles`,
-/// `GET /users/me/vehicles`).
+/// A page of a city's vehicles, newest first (`GET /cities/{city}/vehicles`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VehiclePage {
     /// Up to 50 vehicles.
     pub vehicles: Vec<Vehicle>,
     /// Pass this as `before` for the next page; `None` on the last page.
     pub next_before: Option<VehicleId>,
+}
+
+/// A page of the caller's vehicles, newest first, each with its rides and
+/// earnings in the period `from`–`to` (`GET /users/me/vehicles`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnedVehiclePage {
+    /// Up to 50 vehicles.
+    pub vehicles: Vec<OwnedVehicle>,
+    /// Pass this as `before` (with the same period) for the next page;
+    /// `None` on the last page.
+    pub next_before: Option<VehicleId>,
+    /// The period's first day (UTC).
+    pub from: NaiveDate,
+    /// The period's last day (UTC, included).
+    pub to: NaiveDate,
 }
 
 /// A page of the caller's rides, newest first (`GET /rides`).

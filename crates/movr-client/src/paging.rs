@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
-use movr_core::{City, Ride, RideId, Vehicle, VehicleId};
+use movr_core::{City, OwnedVehicle, Period, Ride, RideId, Vehicle, VehicleId};
 
 use crate::client::Client;
 use crate::error::Error;
@@ -50,16 +50,18 @@ impl Client {
         .boxed()
     }
 
-    /// Every vehicle of the caller's that is not removed, newest first
-    /// ([`Client::list_my_vehicles`]).
+    /// Every vehicle of the caller's that is not removed, newest first,
+    /// with its rides and earnings in `period` (`None`: the server's
+    /// default; [`Client::list_my_vehicles`]).
     pub fn my_vehicles_stream(
         &self,
-    ) -> impl Stream<Item = Result<Vehicle, Error>> + Send + 'static {
+        period: Option<Period>,
+    ) -> impl Stream<Item = Result<OwnedVehicle, Error>> + Send + 'static {
         let client = self.clone();
         every_page(move |before: Option<VehicleId>| {
             let client = client.clone();
             async move {
-                let page = client.list_my_vehicles(before).await?;
+                let page = client.list_my_vehicles(before, period).await?;
                 Ok((page.vehicles, page.next_before))
             }
         })

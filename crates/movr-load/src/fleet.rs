@@ -30,14 +30,14 @@ impl Rider {
             .call(
                 &LIST_MY_VEHICLES,
                 NotFound::Error,
-                client.list_my_vehicles(None),
+                client.list_my_vehicles(None, None),
             )
             .await
         {
             let strays = page
                 .vehicles
                 .iter()
-                .filter(|v| v.owner_id != owner.account.user_id);
+                .filter(|v| v.vehicle.owner_id != owner.account.user_id);
             let strays = strays.count();
             visit.check(&LIST_MY_VEHICLES, strays == 0, || {
                 format!("{strays} vehicles of others among an owner's own")

@@ -248,7 +248,7 @@ async fn ensure(
     };
     if wanted.role == Role::Owner {
         let have: Vec<_> = session
-            .my_vehicles_stream()
+            .my_vehicles_stream(None)
             .try_collect()
             .await
             .map_err(|error| anyhow::anyhow!(describe(&error)))

@@ -185,10 +185,15 @@ async fn another_service_runs_a_full_ride_cycle_through_every_operation() {
     assert_eq!(bike.last_location.label(), "Boston Common");
     let me = owner_movr.get_me().await.unwrap();
     assert!(me.is_owner, "listing a vehicle makes one an owner");
-    let mine = owner_movr.list_my_vehicles(None).await.unwrap();
+    let mine = owner_movr.list_my_vehicles(None, None).await.unwrap();
+    let vehicles: Vec<_> = mine.vehicles.iter().map(|v| v.vehicle.clone()).collect();
+    assert_eq!((vehicles, mine.next_before), (vec![bike.clone()], None));
     assert_eq!(
-        (mine.vehicles, mine.next_before),
-        (vec![bike.clone()], None)
+        (
+            mine.vehicles[0].rides,
+            mine.vehicles[0].earnings.minor_units
+        ),
+        (0, 0)
     );
 
     // A New Yorker watches Boston's vehicles, finds the bike and rides it.
@@ -371,20 +376,23 @@ async fn listings_walk_every_page() {
     }
     added.reverse(); // newest first, as listed
 
-    let first = fleet.list_my_vehicles(None).await.unwrap();
+    let first = fleet.list_my_vehicles(None, None).await.unwrap();
     assert_eq!(first.vehicles.len(), 50);
-    let second = fleet.list_my_vehicles(first.next_before).await.unwrap();
+    let second = fleet
+        .list_my_vehicles(first.next_before, None)
+        .await
+        .unwrap();
     assert_eq!(second.vehicles.len(), 50);
-    assert_ne!(first.vehicles[0].id, second.vehicles[0].id);
+    assert_ne!(first.vehicles[0].vehicle.id, second.vehicles[0].vehicle.id);
 
     // `take`: a stream that went round in circles would fail, not hang.
     let mine: Vec<_> = fleet
-        .my_vehicles_stream()
+        .my_vehicles_stream(None)
         .take(added.len() + 1)
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(mine.iter().map(|v| v.id).collect::<Vec<_>>(), added);
+    assert_eq!(mine.iter().map(|v| v.vehicle.id).collect::<Vec<_>>(), added);
     let city: Vec<_> = fleet
         .vehicles_stream(City::Boston)
         .take(added.len() + 10)

@@ -8,6 +8,7 @@
 
 mod auth;
 mod client;
+mod earnings;
 mod errors;
 mod generators;
 mod limits;

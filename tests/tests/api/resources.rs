@@ -4,7 +4,7 @@ use diesel_async::SimpleAsyncConnection;
 use movr_core::City;
 use serde_json::{Value, json};
 
-use crate::support::{Api, new_vehicle};
+use crate::support::{Api, new_vehicle, plain_vehicles};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cities_and_their_regions_need_no_token() {
@@ -128,7 +128,10 @@ async fn owners_list_their_own_vehicles() {
     let (_, owner) = api.rider(City::Seattle, "owner").await;
     let (_, neighbour) = api.rider(City::Seattle, "neighbour").await;
     let mine: Value = api.get("/users/me/vehicles", Some(&owner)).await.json();
-    assert_eq!(mine, json!({"vehicles": [], "next_before": null}));
+    assert_eq!(
+        (&mine["vehicles"], &mine["next_before"]),
+        (&json!([]), &Value::Null)
+    );
     let mut added = Vec::new();
     for dock in ["Pike Place", "Pioneer Square", "Fremont"] {
         let vehicle: Value = api
@@ -148,8 +151,8 @@ async fn owners_list_their_own_vehicles() {
 
     let mine: Value = api.get("/users/me/vehicles", Some(&owner)).await.json();
     assert_eq!(
-        mine,
-        json!({"vehicles": [added[2], added[0]], "next_before": null}),
+        (plain_vehicles(&mine), &mine["next_before"]),
+        (json!([added[2], added[0]]), &Value::Null),
         "newest first, removed gone, one page"
     );
 }
@@ -199,7 +202,10 @@ async fn an_owners_vehicles_come_fifty_a_page_newest_first() {
         )
         .await
         .json();
-    assert_eq!(foreign, json!({"vehicles": [], "next_before": null}));
+    assert_eq!(
+        (&foreign["vehicles"], &foreign["next_before"]),
+        (&json!([]), &Value::Null)
+    );
     api.get("/users/me/vehicles?before=yesterday", Some(&token))
         .await
         .error(400, "bad_request");

@@ -174,6 +174,19 @@ pub fn new_vehicle(location: &str) -> Value {
     })
 }
 
+/// The vehicles of a `GET /users/me/vehicles` page as plain `Vehicle`s:
+/// without each one's `rides`, `minutes` and `earnings`.
+pub fn plain_vehicles(page: &Value) -> Value {
+    let mut vehicles = page["vehicles"].clone();
+    for vehicle in vehicles.as_array_mut().expect("a page's vehicles") {
+        let fields = vehicle.as_object_mut().expect("a vehicle");
+        for earned in ["rides", "minutes", "earnings"] {
+            assert!(fields.remove(earned).is_some(), "{earned} in {page}");
+        }
+    }
+    vehicles
+}
+
 /// Reads `response` whole.
 pub async fn read(response: reqwest::Response) -> Reply {
     let status = response.status().as_u16();

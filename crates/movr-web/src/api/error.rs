@@ -19,8 +19,9 @@ use crate::live::TooManyStreams;
 use crate::rate_limit::Refused;
 
 pub use documented::{
-    AddVehicle, Authenticated, CityLookup, DeleteAccount, Documented, EndRide, EventStream,
-    Failure, Listing, LogIn, RemoveVehicle, RideLookup, SignUp, StartRide, VehicleLookup,
+    AddVehicle, Authenticated, CityLookup, DeleteAccount, Documented, EarningsListing, EndRide,
+    EventStream, Failure, Listing, LogIn, RemoveVehicle, RideLookup, SignUp, StartRide,
+    VehicleLookup,
 };
 pub use routing::{AllowedMethods, allow_header, json_errors};
 

@@ -16,6 +16,7 @@ pub mod model;
 
 mod cities;
 mod core_json;
+mod earnings;
 mod plain_refs;
 mod rides;
 mod tokens;

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use chrono::Utc;
 use movr_core::{City, NewVehicleForm, Vehicle, VehicleId};
 use movr_service::{Entity, VEHICLES_PER_PAGE, next_before};
 use poem::web::{Data, RemoteAddr};
@@ -16,8 +17,10 @@ use uuid::Uuid;
 use super::{ApiTags, Created, Done};
 use crate::api::auth::BearerToken;
 use crate::api::core_json::CoreJson;
+use crate::api::earnings::{OwnedVehiclePage, OwnedVehiclePageBody};
 use crate::api::error::{
-    AddVehicle, ApiError, EventStream, Failure, Listing, RemoveVehicle, VehicleLookup,
+    AddVehicle, ApiError, EarningsListing, EventStream, Failure, Listing, RemoveVehicle,
+    VehicleLookup,
 };
 use crate::api::model::{CityJson, Text, VehicleJson};
 use crate::api::vehicle_events::VehicleEventStream;
@@ -61,7 +64,7 @@ impl Example for NewVehicleJson {
     }
 }
 
-/// A page of vehicles (a city's, or one's own), newest first.
+/// A page of a city's vehicles, newest first.
 #[derive(Debug, Object)]
 #[oai(rename = "VehiclePage")]
 pub struct VehiclePage {
@@ -171,7 +174,16 @@ impl VehiclesApi {
     }
 
     /// The caller's own vehicles that are not removed, newest first, 50 at
-    /// a time.
+    /// a time, each with its rides and earnings in a period.
+    ///
+    /// A vehicle's `rides` are those that ended in the period; its
+    /// `earnings` the sum of their fares before any discount, in its
+    /// city's currency. The period is `from`–`to`, whole UTC days, both
+    /// included; without `to` it ends today, without `from` it spans 30
+    /// days; at most `MAX_EARNINGS_PERIOD_DAYS` (366 by default). A date
+    /// that does not read, a `from` after `to` or a longer period is `422`
+    /// naming the field. Pass the same `from` and `to` with `before` for
+    /// the next page.
     #[oai(
         path = "/users/me/vehicles",
         method = "get",
@@ -183,18 +195,21 @@ impl VehiclesApi {
         auth: BearerToken,
         /// The `next_before` of the previous page.
         before: Query<Option<Uuid>>,
-    ) -> Result<CoreJson<VehiclePageBody, VehiclePage>, Failure<Listing>> {
-        let actor = auth.0.actor;
-        let vehicles = match before.0 {
-            Some(id) => {
-                state
-                    .movr
-                    .owned_vehicles_before(actor, VehicleId::from(id))
-                    .await?
-            }
-            None => state.movr.owned_vehicles(actor).await?,
-        };
-        Ok(VehiclePageBody::new(vehicles))
+        /// The period's first day, `YYYY-MM-DD` (UTC).
+        from: Query<Option<String>>,
+        /// The period's last day, `YYYY-MM-DD` (UTC), included.
+        to: Query<Option<String>>,
+    ) -> Result<CoreJson<OwnedVehiclePageBody, OwnedVehiclePage>, Failure<EarningsListing>> {
+        let period = state
+            .movr
+            .earnings_period(from.0.as_deref(), to.0.as_deref(), Utc::now().date_naive())
+            .map_err(|errors| ApiError::invalid(&errors))?;
+        let before = before.0.map(VehicleId::from);
+        let vehicles = state
+            .movr
+            .vehicle_earnings(auth.0.actor, period, before)
+            .await?;
+        Ok(OwnedVehiclePageBody::new(vehicles, period))
     }
 
     /// Lists a vehicle of the caller's, in the caller's city.

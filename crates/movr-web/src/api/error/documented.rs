@@ -69,6 +69,9 @@ documented! {
     DeleteAccount: [401, 409, 500, 503];
     /// A page of a listing.
     Listing: [400, 401, 500, 503];
+    /// A page of one's vehicles with their earnings (422: a period that
+    /// does not read, reversed or too long).
+    EarningsListing: [400, 401, 422, 500, 503];
     /// One vehicle.
     VehicleLookup: [400, 401, 404, 500, 503];
     /// Listing a vehicle (404: the account vanished meanwhile; 409: the
@@ -176,6 +179,7 @@ mod tests {
         check::<Authenticated>();
         check::<DeleteAccount>();
         check::<Listing>();
+        check::<EarningsListing>();
         check::<VehicleLookup>();
         check::<AddVehicle>();
         check::<RemoveVehicle>();
