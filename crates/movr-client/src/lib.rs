@@ -7,8 +7,8 @@
 //! - Errors: [`Error`]; MovR's own refusals carry the API's error shape
 //!   ([`ApiError`]: a stable [`ErrorCode`], the message, every field at
 //!   fault, `Retry-After`).
-//! - Listings come a page at a time ([`VehiclePage`], [`RidePage`]) or as a
-//!   [`Stream`](futures_util::Stream) of every item
+//! - Listings come a page at a time ([`VehiclePage`], [`OwnedVehiclePage`],
+//!   [`RidePage`]) or as a [`Stream`](futures_util::Stream) of every item
 //!   ([`Client::vehicles_stream`], [`Client::rides_stream`], …).
 //! - The live vehicle stream is a stream of [`VehicleEvent`]s
 //!   ([`Client::vehicle_events`]).
