@@ -126,6 +126,15 @@ async fn vehicles_and_rides(ui: &Ui, audit: &mut Audit) {
     ui.expect_flash("Your skateboard is listed in New York.")
         .await;
     audit.check(ui, "profile, with a vehicle").await;
+    // The earnings period's form, with a period that does not read: the
+    // field's error, described by it, and the alert.
+    let profile = ui.path().await;
+    ui.open(&format!("{profile}?from=yesterday")).await;
+    ui.wait_xpath("//p[@id='from-error']", "the period's field error")
+        .await;
+    audit
+        .check(ui, "profile, an earnings period that does not read")
+        .await;
 
     ui.follow_link("My rides").await;
     ui.expect_page("My rides").await;
