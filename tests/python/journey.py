@@ -18,7 +18,12 @@ from movr_client import AuthenticatedClient, Client
 from movr_client.api.rides import end_ride, start_ride
 from movr_client.api.tokens import log_in
 from movr_client.api.users import register
-from movr_client.api.vehicles import get_vehicle, list_vehicles
+from movr_client.api.vehicles import (
+    add_vehicle,
+    get_vehicle,
+    list_my_vehicles,
+    list_vehicles,
+)
 from movr_client.models import (
     City,
     Error,
@@ -26,8 +31,12 @@ from movr_client.models import (
     FieldError,
     Location,
     Login,
+    Money,
     NewRide,
     NewUser,
+    NewVehicle,
+    OwnedVehicle,
+    OwnedVehiclePage,
     Point,
     Ride,
     RideEnd,
@@ -162,6 +171,59 @@ def main(base_url):
     parked = expect(get_vehicle.sync(City.NEW_YORK, vehicle.id, client=riding), Vehicle)
     assert parked.status is VehicleStatus.AVAILABLE, parked
     assert parked.last_location == end, parked
+
+    step("an owner's vehicle is ridden, and the owner sees what it earned")
+    bike = expect(
+        add_vehicle.sync(
+            client=riding,
+            body=NewVehicle(
+                type_="bike",
+                color="red",
+                brand="Brompton",
+                location=label,
+                longitude=longitude,
+                latitude=latitude,
+            ),
+        ),
+        Vehicle,
+    )
+    lent = expect(
+        start_ride.sync(
+            client=other, body=NewRide(city=City.NEW_YORK, vehicle_id=bike.id)
+        ),
+        Ride,
+    )
+    expect(
+        end_ride.sync(
+            lent.id,
+            client=other,
+            body=RideEnd(location=label, longitude=longitude, latitude=latitude),
+        ),
+        Ride,
+    )
+    mine = expect(list_my_vehicles.sync(client=riding), OwnedVehiclePage)
+    today = datetime.datetime.now(datetime.UTC).date()
+    ends = datetime.date.fromisoformat(mine.to)
+    assert ends >= today - datetime.timedelta(days=1), mine
+    owned = expect(mine.vehicles[0], OwnedVehicle)
+    assert (owned.id, owned.rides) == (bike.id, 1), owned
+    earned = expect(owned.earnings, Money)
+    # A New York bike: $1.00 to unlock and $0.15 for the started minute.
+    assert (earned.minor_units, earned.currency) == (115, "USD"), earned
+    before = expect(
+        list_my_vehicles.sync(client=riding, from_="2020-01-01", to="2020-01-31"),
+        OwnedVehiclePage,
+    )
+    assert before.vehicles[0].rides == 0, before
+    assert before.vehicles[0].earnings.minor_units == 0, before
+
+    step("a period that does not read: a typed 422 naming its field")
+    refused = list_my_vehicles.sync_detailed(
+        client=riding, from_="2020-02-01", to="2020-01-31"
+    )
+    assert refused.status_code == HTTPStatus.UNPROCESSABLE_ENTITY, refused
+    error = expect(refused.parsed, Error)
+    assert (error.code, error.field) == (ErrorCode.INVALID_INPUT, "from"), error
 
     print("journey done", flush=True)
 
