@@ -125,6 +125,14 @@ async fn exercise(movr: &MovR) {
         ride.start_time + chrono::TimeDelta::seconds(1),
     )
     .expect("a position");
+    movr.backdate_ride_for_seed(
+        bob_actor,
+        City::NewYork,
+        ride.id,
+        chrono::TimeDelta::seconds(1),
+    )
+    .await
+    .expect("backdate (the seed's)");
     movr.report_positions(bob_actor, ride.id, vec![near])
         .await
         .expect("report a position");
