@@ -20,6 +20,7 @@ mod earnings;
 mod error;
 mod movr;
 mod password;
+mod positions;
 mod rides;
 mod tokens;
 mod users;

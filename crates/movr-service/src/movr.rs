@@ -43,6 +43,11 @@ pub struct Caps {
     /// ([`MovR::vehicle_earnings`]): each page's statement reads every
     /// ride of its vehicles in the period, so the span bounds its work.
     pub earnings_period_days: NonZeroU32,
+    /// Positions one ride may receive per minute (counted by the time the
+    /// server received them); a report that would pass it is
+    /// [`ServiceError::TooManyPositions`](crate::ServiceError). Enforced
+    /// by the reporting statement itself.
+    pub positions_per_minute: NonZeroU32,
 }
 
 impl Caps {
@@ -52,6 +57,9 @@ impl Caps {
     pub const DEFAULT_TOKENS_PER_USER: NonZeroU32 = non_zero(10);
     /// [`Caps::earnings_period_days`] by default: a year, leap day included.
     pub const DEFAULT_EARNINGS_PERIOD_DAYS: NonZeroU32 = non_zero(366);
+    /// [`Caps::positions_per_minute`] by default: one a second, and a
+    /// full batch ([`movr_core::path::MAX_BATCH`]) at once.
+    pub const DEFAULT_POSITIONS_PER_MINUTE: NonZeroU32 = non_zero(60);
 }
 
 const fn non_zero(n: u32) -> NonZeroU32 {
@@ -67,6 +75,7 @@ impl Default for Caps {
             vehicles_per_owner: Self::DEFAULT_VEHICLES_PER_OWNER,
             tokens_per_user: Self::DEFAULT_TOKENS_PER_USER,
             earnings_period_days: Self::DEFAULT_EARNINGS_PERIOD_DAYS,
+            positions_per_minute: Self::DEFAULT_POSITIONS_PER_MINUTE,
         }
     }
 }

@@ -47,7 +47,7 @@ async fn an_ended_ride_has_a_receipt_in_dollars_and_its_total_in_the_history() {
         .assert_shows("From Time Square")
         .assert_shows("To Union Square")
         .assert_shows("Duration 10 min")
-        .assert_shows("Distance 0.00 km (not measured yet")
+        .assert_shows("Distance 0.00 km (no path was reported)")
         .assert_shows("Fare (USD)")
         .assert_shows("Unlock $1.00")
         .assert_shows("Time 11 min × $0.39 $4.29")
@@ -134,5 +134,20 @@ async fn seeded_rides_are_priced() {
         )
         .await,
         "27,1,27"
+    );
+    // Each lasted minutes, not an instant, along a reported path: it has a
+    // distance, and the scooters' fares a distance part.
+    assert_eq!(
+        one(
+            &server,
+            "SELECT concat_ws(',', \
+                    count(*) FILTER (WHERE end_time - start_time >= INTERVAL '3 minutes' \
+                                     AND distance_m > 100), \
+                    count(*) FILTER (WHERE fare_distance > 0) > 0, \
+                    (SELECT count(DISTINCT ride_id) FROM ride_positions)) AS v \
+             FROM rides WHERE fare_total IS NOT NULL"
+        )
+        .await,
+        "27,t,27"
     );
 }

@@ -5,10 +5,11 @@
 //! token), and a 405 its `Allow` header (`routing`).
 
 mod documented;
+mod from_service;
 mod routing;
 
 use movr_core::ValidationErrors;
-use movr_service::{Conflict, Entity, ServiceError};
+use movr_service::Entity;
 use poem::error::ResponseError;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{IntoResponse, Response};
@@ -20,7 +21,8 @@ use crate::rate_limit::Refused;
 
 pub use documented::{
     AddVehicle, Authenticated, CityLookup, DeleteAccount, Documented, EarningsListing, EndRide,
-    EventStream, Failure, Listing, LogIn, RemoveVehicle, RideLookup, SignUp, StartRide,
+    EventStream, Failure, Listing, LogIn, RemoveVehicle, ReportPositions, RideLookup, SignUp,
+    StartRide,
     VehicleLookup,
 };
 pub use routing::{AllowedMethods, allow_header, json_errors};
@@ -59,6 +61,23 @@ pub enum ErrorCode {
     /// The owner already lists as many vehicles as an owner may
     /// (`MAX_VEHICLES_PER_OWNER`); remove one first.
     TooManyVehicles,
+    /// A reported position's time is not after the previous one's (or is
+    /// before the ride started); `field` names it.
+    PositionOutOfOrder,
+    /// A reported position is farther from the previous one than the
+    /// vehicle can go in the time between them; `field` names it.
+    PositionTooFast,
+    /// A reported position is far outside the ride's city; `field` names
+    /// it.
+    PositionOutsideCity,
+    /// A reported position's time is in the future; `field` names it.
+    PositionInTheFuture,
+    /// The ride has received as many positions in the last minute as one
+    /// may (`POSITIONS_PER_MINUTE`); retry after `Retry-After` seconds.
+    TooManyPositions,
+    /// The ride's path changed while the report was checked (another
+    /// report of the same ride); send it again.
+    PathChanged,
     /// The body did not arrive in time.
     RequestTimeout,
     /// The body is larger than the API accepts.
@@ -257,48 +276,6 @@ fn clip(message: String) -> String {
     }
 }
 
-impl From<ServiceError> for ApiError {
-    fn from(error: ServiceError) -> Self {
-        match error {
-            ServiceError::Invalid(errors) => Self::invalid(&errors),
-            ServiceError::InvalidCredentials => Self::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::InvalidCredentials,
-                "wrong username or password",
-            ),
-            ServiceError::NotFound(entity) => Self::not_found(entity),
-            ServiceError::Forbidden(entity) => Self::forbidden(entity),
-            ServiceError::Conflict(conflict) => {
-                let code = match conflict {
-                    Conflict::UsernameTaken => ErrorCode::UsernameTaken,
-                    Conflict::VehicleInUse => ErrorCode::VehicleInUse,
-                    Conflict::AlreadyRiding => ErrorCode::AlreadyRiding,
-                    Conflict::RideAlreadyEnded => ErrorCode::RideAlreadyEnded,
-                    Conflict::UserIsRiding => ErrorCode::UserIsRiding,
-                    Conflict::OwnVehicleInUse => ErrorCode::OwnVehicleInUse,
-                    Conflict::TooManyVehicles { .. } => ErrorCode::TooManyVehicles,
-                };
-                let mut api_error = Self::new(StatusCode::CONFLICT, code, conflict.to_string());
-                if conflict == Conflict::UsernameTaken {
-                    api_error.body.field = Some("username".to_owned());
-                }
-                api_error
-            }
-            ServiceError::Busy => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::Busy,
-                error.to_string(),
-            ),
-            ServiceError::Unavailable(_) => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::Unavailable,
-                "MovR is temporarily unavailable; retry shortly",
-            ),
-            ServiceError::Internal(_) => Self::internal(format!("{error:?}")),
-        }
-    }
-}
-
 impl ResponseError for ApiError {
     fn status(&self) -> StatusCode {
         self.status
@@ -336,6 +313,8 @@ impl IntoResponse for ApiError {
 
 #[cfg(test)]
 mod tests {
+    use movr_service::{Conflict, ServiceError};
+
     use super::*;
 
     fn answer(error: ServiceError) -> (StatusCode, serde_json::Value, Response) {

@@ -18,6 +18,7 @@ mod cities;
 mod core_json;
 mod earnings;
 mod plain_refs;
+mod positions;
 mod rides;
 mod tokens;
 mod users;
@@ -72,6 +73,7 @@ type Apis = (
     users::UsersApi,
     vehicles::VehiclesApi,
     rides::RidesApi,
+    positions::PositionsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -82,6 +84,7 @@ fn service() -> OpenApiService<Apis, ()> {
             users::UsersApi,
             vehicles::VehiclesApi,
             rides::RidesApi,
+            positions::PositionsApi,
         ),
         "MovR",
         "1.0.0",

@@ -17,6 +17,7 @@
 //! | `MAX_VEHICLES_PER_OWNER` | `20` | vehicles one owner may have listed (available or in use) at once |
 //! | `MAX_TOKENS_PER_USER` | `10` | live API tokens per account; issuing one more revokes the oldest |
 //! | `MAX_EARNINGS_PERIOD_DAYS` | `366` | the most days an owner's earnings period may span (profile page and `GET /api/v1/users/me/vehicles`) |
+//! | `POSITIONS_PER_MINUTE` | `60` | positions one ride may report per minute (counted when received); past it `429` with `Retry-After` |
 //!
 //! A rate is `N/PERIOD` (`PERIOD` like `30s`, `5m`, `1h`): a burst of `N`,
 //! refilled evenly over the period; `off` disables that limit.
@@ -108,6 +109,8 @@ pub struct Limits {
     pub max_tokens_per_user: NonZeroU32,
     /// Days an earnings period may span.
     pub max_earnings_period_days: NonZeroU32,
+    /// Positions one ride may report per minute.
+    pub positions_per_minute: NonZeroU32,
 }
 
 impl Default for Limits {
@@ -127,6 +130,7 @@ impl Default for Limits {
             max_vehicles_per_owner: Caps::DEFAULT_VEHICLES_PER_OWNER,
             max_tokens_per_user: Caps::DEFAULT_TOKENS_PER_USER,
             max_earnings_period_days: Caps::DEFAULT_EARNINGS_PERIOD_DAYS,
+            positions_per_minute: Caps::DEFAULT_POSITIONS_PER_MINUTE,
         }
     }
 }
@@ -138,6 +142,8 @@ const MAX_VEHICLES_PER_OWNER_CEILING: u32 = 10_000;
 const MAX_TOKENS_PER_USER_CEILING: u32 = 1_000;
 /// The most `MAX_EARNINGS_PERIOD_DAYS` may be (ten years).
 const MAX_EARNINGS_PERIOD_DAYS_CEILING: u32 = 3_660;
+/// The most `POSITIONS_PER_MINUTE` may be (it bounds a ride's growth).
+const POSITIONS_PER_MINUTE_CEILING: u32 = 600;
 /// The most `TRUSTED_PROXY_HOPS` may be.
 const MAX_TRUSTED_PROXY_HOPS: u32 = 16;
 /// The most `MAX_CONNECTIONS` may be.
@@ -243,6 +249,11 @@ impl Limits {
                 defaults.max_earnings_period_days,
                 MAX_EARNINGS_PERIOD_DAYS_CEILING,
             )?,
+            positions_per_minute: count(
+                "POSITIONS_PER_MINUTE",
+                defaults.positions_per_minute,
+                POSITIONS_PER_MINUTE_CEILING,
+            )?,
         })
     }
 
@@ -252,6 +263,7 @@ impl Limits {
             vehicles_per_owner: self.max_vehicles_per_owner,
             tokens_per_user: self.max_tokens_per_user,
             earnings_period_days: self.max_earnings_period_days,
+            positions_per_minute: self.positions_per_minute,
         }
     }
 }
@@ -315,15 +327,18 @@ mod tests {
         let defaults = limits(&[]).expect("defaults");
         assert_eq!(defaults.max_vehicles_per_owner.get(), 20);
         assert_eq!(defaults.max_tokens_per_user.get(), 10);
+        assert_eq!(defaults.positions_per_minute.get(), 60);
         assert_eq!(defaults.caps(), Caps::default());
         let limits = limits(&[
             ("MAX_VEHICLES_PER_OWNER", " 3 "),
             ("MAX_TOKENS_PER_USER", "1000"),
             ("MAX_EARNINGS_PERIOD_DAYS", "31"),
+            ("POSITIONS_PER_MINUTE", "5"),
         ])
         .expect("valid");
         assert_eq!(defaults.max_earnings_period_days.get(), 366);
         assert_eq!(limits.caps().earnings_period_days.get(), 31);
+        assert_eq!(limits.caps().positions_per_minute.get(), 5);
         assert_eq!(limits.max_vehicles_per_owner.get(), 3);
         assert_eq!(limits.max_tokens_per_user.get(), 1000);
         assert_eq!(limits.caps().vehicles_per_owner.get(), 3);
@@ -355,6 +370,8 @@ mod tests {
             ("MAX_TOKENS_PER_USER", "1001"),
             ("MAX_EARNINGS_PERIOD_DAYS", "0"),
             ("MAX_EARNINGS_PERIOD_DAYS", "3661"),
+            ("POSITIONS_PER_MINUTE", "0"),
+            ("POSITIONS_PER_MINUTE", "601"),
         ] {
             let error = limits(&[(variable, value)]).expect_err(value);
             assert_eq!(error.variable, variable, "{value}");

@@ -25,6 +25,8 @@ pub struct ReceiptView<'a> {
     pub duration: Option<String>,
     /// How far, e.g. `0.00 km`.
     pub distance: String,
+    /// Whether no distance was measured (no path was reported).
+    pub unmeasured: bool,
     /// What it cost; `None` while riding or when it was never priced.
     pub fare: Option<FareView>,
 }
@@ -87,6 +89,7 @@ impl<'a> From<&'a Ride> for ReceiptView<'a> {
             ended: ride.end_time.map(time),
             duration: ride.length().map(ride_length),
             distance: kilometres(ride.fare.map_or(0, |fare| fare.distance_m)),
+            unmeasured: ride.fare.is_none_or(|fare| fare.distance_m == 0),
             fare: ride.fare.as_ref().map(FareView::from),
         }
     }
