@@ -25,6 +25,9 @@
 //! - Money: [`Money`] in a city's [`Currency`] (whole cents); a
 //!   [`FareCard`] and the [`Fare`] it charges for a ride (the rule is in
 //!   [`fare`]).
+//! - Paths: a ride's reported [`Position`]s, checked in a [`Batch`] by the
+//!   plausibility rules of [`path`] (a broken one is a [`PathError`] naming
+//!   its [`PathRule`]), and great-circle distances.
 //! - Inputs: the raw forms [`NewUserForm`] and [`NewVehicleForm`], and what
 //!   they validate into, [`NewUser`] and [`NewVehicle`].
 //!
@@ -105,6 +108,7 @@ pub mod fare;
 pub mod ids;
 pub mod location;
 pub mod money;
+pub mod path;
 pub mod places;
 pub mod region;
 pub mod ride;
@@ -117,6 +121,7 @@ pub use fare::{Fare, FareCard, FareCardError, MAX_CHARGED_MINUTES, MAX_PRICE};
 pub use ids::{InvalidId, RideId, UserId, VehicleId};
 pub use location::Location;
 pub use money::{Currency, Money};
+pub use path::{Batch, PathError, PathProgress, PathRule, Position, RidePath};
 pub use places::Place;
 pub use region::{Region, UnknownRegion};
 pub use ride::Ride;

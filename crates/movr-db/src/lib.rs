@@ -39,6 +39,7 @@ mod location;
 pub mod metrics;
 pub mod migrations;
 pub mod pool;
+pub mod positions;
 pub mod prepared;
 pub mod regions;
 pub mod retry;

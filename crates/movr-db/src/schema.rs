@@ -24,6 +24,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    ride_positions (city, ride_id, recorded_at) {
+        city -> Text,
+        ride_id -> Uuid,
+        recorded_at -> Timestamptz,
+        longitude -> Float8,
+        latitude -> Float8,
+        received_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     rides (city, id) {
         city -> Text,
         id -> Uuid,
@@ -48,6 +59,10 @@ diesel::table! {
         fare_time -> Nullable<Int8>,
         fare_distance -> Nullable<Int8>,
         fare_total -> Nullable<Int8>,
+        path_length_m -> Float8,
+        last_longitude -> Nullable<Float8>,
+        last_latitude -> Nullable<Float8>,
+        last_reported_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -94,5 +109,11 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
-    api_tokens, fare_cards, rides, usernames, users, vehicles,
+    api_tokens,
+    fare_cards,
+    ride_positions,
+    rides,
+    usernames,
+    users,
+    vehicles,
 );

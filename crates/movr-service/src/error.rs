@@ -2,7 +2,7 @@
 //! or API can answer (404, 403, 409, 422, 401, 503, 500), and none carries
 //! database text.
 
-use movr_core::ValidationErrors;
+use movr_core::{PathError, ValidationErrors};
 use movr_db::{DbError, TransactionError};
 
 /// The kinds of things an operation can fail to find.
@@ -41,6 +41,10 @@ pub enum Conflict {
     /// The ride has ended already.
     #[error("the ride has already ended")]
     RideAlreadyEnded,
+    /// A ride's path changed while a report was checked against it (a
+    /// concurrent report); sending the report again gets a definite answer.
+    #[error("the ride's path changed meanwhile; send the positions again")]
+    PathChanged,
     /// An account cannot be deleted during a ride.
     #[error("end your ride before deleting your account")]
     UserIsRiding,
@@ -62,6 +66,17 @@ pub enum ServiceError {
     /// The input failed validation; each error names its field.
     #[error("invalid input: {0}")]
     Invalid(ValidationErrors),
+    /// A reported path broke one of `movr_core::path`'s rules; the error
+    /// names the rule and the position.
+    #[error("implausible position: {0}")]
+    ImplausiblePath(PathError),
+    /// The ride has had as many positions as it may in the last minute
+    /// ([`Caps::positions_per_minute`](crate::Caps)).
+    #[error("too many positions in the last minute; try again in {retry_after_secs} s")]
+    TooManyPositions {
+        /// Seconds until a position received in the last minute ages out.
+        retry_after_secs: u32,
+    },
     /// Wrong username or password (deliberately not saying which).
     #[error("wrong username or password")]
     InvalidCredentials,
@@ -85,6 +100,12 @@ pub enum ServiceError {
     /// A bug or an operational fault; the details are in the source, for logs.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<PathError> for ServiceError {
+    fn from(error: PathError) -> Self {
+        Self::ImplausiblePath(error)
+    }
 }
 
 impl From<ValidationErrors> for ServiceError {

@@ -39,6 +39,11 @@ pub struct Caps {
     /// Live API tokens one account may hold; issuing one more revokes (and
     /// deletes) the oldest, so a user is never locked out of the API.
     pub tokens_per_user: NonZeroU32,
+    /// Positions one ride may receive per minute (counted by the time the
+    /// server received them); a report that would pass it is
+    /// [`ServiceError::TooManyPositions`](crate::ServiceError). Enforced
+    /// by the reporting statement itself.
+    pub positions_per_minute: NonZeroU32,
 }
 
 impl Caps {
@@ -46,6 +51,9 @@ impl Caps {
     pub const DEFAULT_VEHICLES_PER_OWNER: NonZeroU32 = non_zero(20);
     /// [`Caps::tokens_per_user`] by default.
     pub const DEFAULT_TOKENS_PER_USER: NonZeroU32 = non_zero(10);
+    /// [`Caps::positions_per_minute`] by default: one a second, and a
+    /// full batch ([`movr_core::path::MAX_BATCH`]) at once.
+    pub const DEFAULT_POSITIONS_PER_MINUTE: NonZeroU32 = non_zero(60);
 }
 
 const fn non_zero(n: u32) -> NonZeroU32 {
@@ -60,6 +68,7 @@ impl Default for Caps {
         Self {
             vehicles_per_owner: Self::DEFAULT_VEHICLES_PER_OWNER,
             tokens_per_user: Self::DEFAULT_TOKENS_PER_USER,
+            positions_per_minute: Self::DEFAULT_POSITIONS_PER_MINUTE,
         }
     }
 }

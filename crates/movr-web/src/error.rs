@@ -69,6 +69,10 @@ impl From<ServiceError> for PageError {
                 Entity::Ride => "You can only end your own rides.".to_owned(),
             }),
             ServiceError::Invalid(errors) => Self::BadRequest(errors.to_string()),
+            ServiceError::ImplausiblePath(path) => {
+                Self::BadRequest(format!("{}: {path}", path.field()))
+            }
+            ServiceError::TooManyPositions { .. } => Self::BadRequest(error.to_string()),
             ServiceError::InvalidCredentials => Self::Forbidden(error.to_string()),
             ServiceError::Conflict(conflict) => Self::BadRequest(conflict.to_string()),
             ServiceError::Unavailable(_) | ServiceError::Busy => Self::Unavailable(error),

@@ -8,6 +8,7 @@ mod metrics;
 mod migrations;
 mod placement;
 mod pool;
+mod positions;
 mod rows;
 mod runner;
 mod schema;

@@ -128,7 +128,7 @@ fn every_range_of_the_geo_partitioned_layout_is_placed() {
         .indexes
         .iter()
         .filter(|(name, _)| {
-            ["users@", "vehicles@", "rides@"]
+            ["users@", "vehicles@", "rides@", "ride_positions@"]
                 .iter()
                 .any(|t| name.starts_with(t))
         })
@@ -159,6 +159,6 @@ fn every_range_of_the_geo_partitioned_layout_is_placed() {
             .keys()
             .filter(|name| name.ends_with("@primary"))
             .count(),
-        6
+        7
     );
 }

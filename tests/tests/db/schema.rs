@@ -454,7 +454,8 @@ async fn pairs(conn: &mut AsyncPgConnection, sql: &str) -> Vec<(String, Option<S
     rows.into_iter().map(|row| (row.name, row.detail)).collect()
 }
 
-const PARTITIONED: &str = "('users'::regclass, 'vehicles'::regclass, 'rides'::regclass)";
+const PARTITIONED: &str = "('users'::regclass, 'vehicles'::regclass, 'rides'::regclass, \
+                           'ride_positions'::regclass)";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn primary_keys_start_with_city() {
@@ -472,12 +473,15 @@ async fn primary_keys_start_with_city() {
         ),
     )
     .await;
-    assert_eq!(
-        keys,
+    let mut expected = vec![(
+        "ride_positions_pkey".to_owned(),
+        Some("city,ride_id,recorded_at".to_owned()),
+    )];
+    expected.extend(
         ["rides_pkey", "users_pkey", "vehicles_pkey"]
-            .map(|name| (name.to_owned(), Some("city,id".to_owned())))
-            .to_vec()
+            .map(|name| (name.to_owned(), Some("city,id".to_owned()))),
     );
+    assert_eq!(keys, expected);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -503,6 +507,7 @@ async fn foreign_keys_to_partitioned_tables_include_the_city() {
         keys,
         [
             "api_tokens_user_fkey",
+            "ride_positions_ride_fkey",
             "rides_rider_fkey",
             "rides_vehicle_fkey",
             "usernames_user_fkey",
@@ -529,6 +534,7 @@ async fn foreign_keys_to_partitioned_tables_include_the_city() {
     assert_eq!(
         referencing,
         [
+            ("ride_positions_ride_fkey", "city,ride_id"),
             ("rides_rider_fkey", "rider_city,rider_id"),
             ("rides_vehicle_fkey", "city,vehicle_id"),
             ("vehicles_owner_fkey", "city,owner_id"),
@@ -542,7 +548,7 @@ async fn foreign_keys_to_partitioned_tables_include_the_city() {
 async fn each_table_has_the_three_region_partitions() {
     let db = TestDb::new().await;
     let mut conn = db.raw_connection().await;
-    for table in ["users", "vehicles", "rides"] {
+    for table in ["users", "vehicles", "rides", "ride_positions"] {
         let strategy = pairs(
             &mut conn,
             &format!(
@@ -624,6 +630,8 @@ async fn indexes_on_partitioned_tables_lead_with_city() {
     assert_eq!(
         names,
         [
+            "ride_positions_pkey",
+            "ride_positions_received_idx",
             "rides_id_idx",
             "rides_one_open_per_rider",
             "rides_one_open_per_vehicle",

@@ -7,7 +7,7 @@
 mod documented;
 mod routing;
 
-use movr_core::ValidationErrors;
+use movr_core::{PathError, PathRule, ValidationErrors};
 use movr_service::{Conflict, Entity, ServiceError};
 use poem::error::ResponseError;
 use poem::http::{HeaderValue, StatusCode, header};
@@ -58,6 +58,23 @@ pub enum ErrorCode {
     /// The owner already lists as many vehicles as an owner may
     /// (`MAX_VEHICLES_PER_OWNER`); remove one first.
     TooManyVehicles,
+    /// A reported position's time is not after the previous one's (or is
+    /// before the ride started); `field` names it.
+    PositionOutOfOrder,
+    /// A reported position is farther from the previous one than the
+    /// vehicle can go in the time between them; `field` names it.
+    PositionTooFast,
+    /// A reported position is far outside the ride's city; `field` names
+    /// it.
+    PositionOutsideCity,
+    /// A reported position's time is in the future; `field` names it.
+    PositionInTheFuture,
+    /// The ride has received as many positions in the last minute as one
+    /// may (`POSITIONS_PER_MINUTE`); retry after `Retry-After` seconds.
+    TooManyPositions,
+    /// The ride's path changed while the report was checked (another
+    /// report of the same ride); send it again.
+    PathChanged,
     /// The body did not arrive in time.
     RequestTimeout,
     /// The body is larger than the API accepts.
@@ -176,6 +193,28 @@ impl ApiError {
         error
     }
 
+    /// 422 for a reported path that broke one of the path rules: the
+    /// rule's code, the position's field.
+    pub fn implausible(path: &PathError) -> Self {
+        let code = match path.rule {
+            PathRule::Empty | PathRule::TooMany => ErrorCode::InvalidInput,
+            PathRule::OutOfOrder => ErrorCode::PositionOutOfOrder,
+            PathRule::TooFast => ErrorCode::PositionTooFast,
+            PathRule::OutsideCity => ErrorCode::PositionOutsideCity,
+            PathRule::InTheFuture => ErrorCode::PositionInTheFuture,
+        };
+        let field = path.field();
+        let message = path.reason();
+        let mut error = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            format!("{field}: {message}"),
+        );
+        error.body.field = Some(field.clone());
+        error.body.errors = vec![FieldError { field, message }];
+        error
+    }
+
     /// 401 for a missing, unknown, expired or revoked token.
     pub fn unauthorized() -> Self {
         Self::new(
@@ -276,11 +315,22 @@ impl From<ServiceError> for ApiError {
                     Conflict::UserIsRiding => ErrorCode::UserIsRiding,
                     Conflict::OwnVehicleInUse => ErrorCode::OwnVehicleInUse,
                     Conflict::TooManyVehicles { .. } => ErrorCode::TooManyVehicles,
+                    Conflict::PathChanged => ErrorCode::PathChanged,
                 };
                 let mut api_error = Self::new(StatusCode::CONFLICT, code, conflict.to_string());
                 if conflict == Conflict::UsernameTaken {
                     api_error.body.field = Some("username".to_owned());
                 }
+                api_error
+            }
+            ServiceError::ImplausiblePath(path) => Self::implausible(&path),
+            ServiceError::TooManyPositions { retry_after_secs } => {
+                let mut api_error = Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ErrorCode::TooManyPositions,
+                    error.to_string(),
+                );
+                api_error.retry_after = Some(retry_after_secs);
                 api_error
             }
             ServiceError::Busy => Self::new(

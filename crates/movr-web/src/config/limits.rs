@@ -16,6 +16,7 @@
 //! | `MAX_EVENT_STREAMS` | `1000` | live event streams (page and API together) open at once; past it `503` with `Retry-After` |
 //! | `MAX_VEHICLES_PER_OWNER` | `20` | vehicles one owner may have listed (available or in use) at once |
 //! | `MAX_TOKENS_PER_USER` | `10` | live API tokens per account; issuing one more revokes the oldest |
+//! | `POSITIONS_PER_MINUTE` | `60` | positions one ride may report per minute (counted when received); past it `429` with `Retry-After` |
 //!
 //! A rate is `N/PERIOD` (`PERIOD` like `30s`, `5m`, `1h`): a burst of `N`,
 //! refilled evenly over the period; `off` disables that limit.
@@ -105,6 +106,8 @@ pub struct Limits {
     pub max_vehicles_per_owner: NonZeroU32,
     /// Live API tokens per account.
     pub max_tokens_per_user: NonZeroU32,
+    /// Positions one ride may report per minute.
+    pub positions_per_minute: NonZeroU32,
 }
 
 impl Default for Limits {
@@ -123,6 +126,7 @@ impl Default for Limits {
             max_event_streams: 1000,
             max_vehicles_per_owner: Caps::DEFAULT_VEHICLES_PER_OWNER,
             max_tokens_per_user: Caps::DEFAULT_TOKENS_PER_USER,
+            positions_per_minute: Caps::DEFAULT_POSITIONS_PER_MINUTE,
         }
     }
 }
@@ -132,6 +136,8 @@ impl Default for Limits {
 const MAX_VEHICLES_PER_OWNER_CEILING: u32 = 10_000;
 /// The most `MAX_TOKENS_PER_USER` may be.
 const MAX_TOKENS_PER_USER_CEILING: u32 = 1_000;
+/// The most `POSITIONS_PER_MINUTE` may be (it bounds a ride's growth).
+const POSITIONS_PER_MINUTE_CEILING: u32 = 600;
 /// The most `TRUSTED_PROXY_HOPS` may be.
 const MAX_TRUSTED_PROXY_HOPS: u32 = 16;
 /// The most `MAX_CONNECTIONS` may be.
@@ -232,6 +238,11 @@ impl Limits {
                 defaults.max_tokens_per_user,
                 MAX_TOKENS_PER_USER_CEILING,
             )?,
+            positions_per_minute: count(
+                "POSITIONS_PER_MINUTE",
+                defaults.positions_per_minute,
+                POSITIONS_PER_MINUTE_CEILING,
+            )?,
         })
     }
 
@@ -240,6 +251,7 @@ impl Limits {
         Caps {
             vehicles_per_owner: self.max_vehicles_per_owner,
             tokens_per_user: self.max_tokens_per_user,
+            positions_per_minute: self.positions_per_minute,
         }
     }
 }
@@ -303,12 +315,15 @@ mod tests {
         let defaults = limits(&[]).expect("defaults");
         assert_eq!(defaults.max_vehicles_per_owner.get(), 20);
         assert_eq!(defaults.max_tokens_per_user.get(), 10);
+        assert_eq!(defaults.positions_per_minute.get(), 60);
         assert_eq!(defaults.caps(), Caps::default());
         let limits = limits(&[
             ("MAX_VEHICLES_PER_OWNER", " 3 "),
             ("MAX_TOKENS_PER_USER", "1000"),
+            ("POSITIONS_PER_MINUTE", "5"),
         ])
         .expect("valid");
+        assert_eq!(limits.caps().positions_per_minute.get(), 5);
         assert_eq!(limits.max_vehicles_per_owner.get(), 3);
         assert_eq!(limits.max_tokens_per_user.get(), 1000);
         assert_eq!(limits.caps().vehicles_per_owner.get(), 3);
@@ -338,6 +353,8 @@ mod tests {
             ("MAX_TOKENS_PER_USER", "0"),
             ("MAX_TOKENS_PER_USER", "-1"),
             ("MAX_TOKENS_PER_USER", "1001"),
+            ("POSITIONS_PER_MINUTE", "0"),
+            ("POSITIONS_PER_MINUTE", "601"),
         ] {
             let error = limits(&[(variable, value)]).expect_err(value);
             assert_eq!(error.variable, variable, "{value}");

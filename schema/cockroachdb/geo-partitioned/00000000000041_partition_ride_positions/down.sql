@@ -1,0 +1,1 @@
+ALTER TABLE ride_positions PARTITION BY NOTHING;

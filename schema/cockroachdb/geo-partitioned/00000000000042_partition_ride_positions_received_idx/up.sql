@@ -1,0 +1,6 @@
+-- ride_positions_received_idx: partitioned like its table, so it lives in the same regions.
+ALTER INDEX ride_positions@ride_positions_received_idx PARTITION BY LIST (city) (
+    PARTITION us_east VALUES IN ('new york', 'boston', 'washington dc'),
+    PARTITION us_west VALUES IN ('san francisco', 'seattle', 'los angeles'),
+    PARTITION europe_west VALUES IN ('amsterdam', 'paris', 'rome')
+);

@@ -1,0 +1,1 @@
+ALTER PARTITION us_east OF INDEX ride_positions@* CONFIGURE ZONE DISCARD;

@@ -1,0 +1,1 @@
+ALTER PARTITION us_west OF INDEX ride_positions@* CONFIGURE ZONE DISCARD;

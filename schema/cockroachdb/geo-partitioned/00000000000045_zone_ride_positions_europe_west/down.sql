@@ -1,0 +1,1 @@
+ALTER PARTITION europe_west OF INDEX ride_positions@* CONFIGURE ZONE DISCARD;
