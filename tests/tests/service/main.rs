@@ -9,6 +9,7 @@ mod ambiguous;
 mod budgets;
 mod concurrency;
 mod fares;
+mod outlines;
 mod positions;
 mod rides;
 mod support;
