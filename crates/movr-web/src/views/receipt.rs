@@ -1,6 +1,7 @@
 //! A ride's receipt: where and when it started and ended, how long and how
 //! far, and what it cost, formatted once here in the ride's currency.
 
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use movr_core::{Fare, Money, Ride};
 use serde::Serialize;
 
@@ -17,13 +18,19 @@ pub struct ReceiptView<'a> {
     pub from: &'a str,
     /// When it started, `YYYY-MM-DD HH:MM:SS UTC`.
     pub started: String,
+    /// The same, RFC 3339 (for the script that counts the time so far).
+    pub started_at: String,
+    /// When the page was made, RFC 3339.
+    pub now: String,
+    /// How long it has been going, while riding.
+    pub elapsed: Option<String>,
     /// Where it ended; `None` while riding.
     pub to: Option<&'a str>,
     /// When it ended; `None` while riding.
     pub ended: Option<String>,
     /// How long it took, e.g. `12 min 5 s`; `None` while riding.
     pub duration: Option<String>,
-    /// How far, e.g. `0.00 km`.
+    /// How far (so far), e.g. `1.23 km`.
     pub distance: String,
     /// What it cost; `None` while riding or when it was never priced.
     pub fare: Option<FareView>,
@@ -75,21 +82,35 @@ impl From<&Fare> for FareView {
     }
 }
 
-impl<'a> From<&'a Ride> for ReceiptView<'a> {
-    fn from(ride: &'a Ride) -> Self {
-        let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+impl<'a> ReceiptView<'a> {
+    /// The page of `ride`, which has come `distance_m` metres, seen at `now`.
+    pub fn new(ride: &'a Ride, distance_m: u32, now: DateTime<Utc>) -> Self {
+        let time = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+        let rfc3339 = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
         Self {
             id: ride.id.to_string(),
             city: ride.city.display_name(),
             from: ride.start_location.label(),
             started: time(ride.start_time),
+            started_at: rfc3339(ride.start_time),
+            now: rfc3339(now),
+            elapsed: ride
+                .is_active()
+                .then(|| ride_length((now - ride.start_time).max(TimeDelta::zero()))),
             to: ride.end_location.as_ref().map(|l| l.label()),
             ended: ride.end_time.map(time),
             duration: ride.length().map(ride_length),
-            distance: kilometres(ride.fare.map_or(0, |fare| fare.distance_m)),
+            distance: kilometres(distance_m),
             fare: ride.fare.as_ref().map(FareView::from),
         }
     }
+}
+
+/// How far `ride` went, as its history shows it: the distance its fare
+/// charged (the ride's distance when it ended); none for a ride never
+/// priced.
+pub fn ended_distance_m(ride: &Ride) -> u32 {
+    ride.fare.map_or(0, |fare| fare.distance_m)
 }
 
 /// Metres as kilometres with two decimals (truncated), e.g. `1.23 km`.
@@ -99,7 +120,7 @@ pub fn kilometres(metres: u32) -> String {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{TimeDelta, TimeZone, Utc};
+    use chrono::TimeZone;
     use movr_core::{City, Currency, FareCard, Location, RideId, UserId, VehicleId};
 
     use super::*;
@@ -123,8 +144,9 @@ mod tests {
             end_time: Some(start + TimeDelta::seconds(725)),
             fare: Some(card.fare(TimeDelta::seconds(725), 1_234)),
         };
-        let receipt = ReceiptView::from(&ride);
+        let receipt = ReceiptView::new(&ride, 1_234, start + TimeDelta::hours(1));
         assert_eq!(receipt.duration.as_deref(), Some("12 min 5 s"));
+        assert_eq!(receipt.elapsed, None, "an ended ride has no time so far");
         assert_eq!(receipt.distance, "1.23 km");
         let fare = receipt.fare.expect("a fare");
         assert_eq!(fare.unlock, "€1.00");
