@@ -160,6 +160,35 @@ mod tests {
     }
 
     #[test]
+    fn an_open_ride_reads_its_time_and_distance_so_far() {
+        let start = Utc
+            .with_ymd_and_hms(2026, 5, 17, 8, 30, 0)
+            .single()
+            .expect("date");
+        let ride = Ride {
+            id: RideId::new(),
+            city: City::Rome,
+            vehicle_id: VehicleId::new(),
+            rider_id: UserId::new(),
+            rider_city: City::Rome,
+            start_location: Location::parse("Colosseo").expect("location"),
+            end_location: None,
+            start_time: start,
+            end_time: None,
+            fare: None,
+        };
+        let page = ReceiptView::new(&ride, 2_583, start + TimeDelta::seconds(725));
+        assert_eq!(page.elapsed.as_deref(), Some("12 min 5 s"));
+        assert_eq!(page.distance, "2.58 km");
+        assert_eq!(page.started_at, "2026-05-17T08:30:00.000Z");
+        assert_eq!(page.now, "2026-05-17T08:42:05.000Z");
+        assert_eq!(
+            (page.to, page.duration, page.fare.is_none()),
+            (None, None, true)
+        );
+    }
+
+    #[test]
     fn kilometres_have_two_decimals() {
         assert_eq!(kilometres(0), "0.00 km");
         assert_eq!(kilometres(999), "0.99 km");
