@@ -116,6 +116,33 @@ async fn exercise(movr: &MovR) {
     movr.rides_before(bob_actor, ride.id)
         .await
         .expect("older rides");
+    let start = ride
+        .start_location
+        .point()
+        .unwrap_or_else(|| geo_types::Point::new(-73.9855, 40.7580));
+    let near = movr_core::Position::new(
+        geo_types::Point::new(start.x() + 0.00005, start.y()),
+        ride.start_time + chrono::TimeDelta::seconds(1),
+    )
+    .expect("a position");
+    movr.backdate_ride_for_seed(
+        bob_actor,
+        City::NewYork,
+        ride.id,
+        chrono::TimeDelta::seconds(1),
+    )
+    .await
+    .expect("backdate (the seed's)");
+    movr.report_positions(bob_actor, ride.id, vec![near])
+        .await
+        .expect("report a position");
+    movr.report_positions(bob_actor, ride.id, vec![near])
+        .await
+        .expect_err("the same time again");
+    movr.ride_path(bob_actor, ride.id).await.expect("path");
+    movr.ride_path(ann, ride.id)
+        .await
+        .expect_err("someone else's path");
     let here = Location::parse("Times Square").expect("location");
     movr.end_ride(bob_actor, ride.id, here.clone())
         .await

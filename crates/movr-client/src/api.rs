@@ -1,16 +1,19 @@
 //! One method per operation of the API, named after its `operationId`.
 
 use movr_core::{
-    City, Location, NewUserForm, NewVehicleForm, Ride, RideId, User, Vehicle, VehicleId,
+    City, Location, NewUserForm, NewVehicleForm, PathProgress, Position, Ride, RideId, RidePath,
+    User, Vehicle, VehicleId,
 };
 
 use crate::client::{Client, json_body};
 use crate::error::Error;
-use crate::model::{CityInfo, Login, NewRide, RegionInfo, RideEnd, RidePage, Token, VehiclePage};
+use crate::model::{
+    CityInfo, Login, NewRide, PositionReport, RegionInfo, RideEnd, RidePage, Token, VehiclePage,
+};
 use crate::operation::{
-    ADD_VEHICLE, DELETE_ME, END_RIDE, GET_CITY, GET_ME, GET_RIDE, GET_VEHICLE, LIST_CITIES,
-    LIST_MY_VEHICLES, LIST_REGIONS, LIST_RIDES, LIST_VEHICLES, LOG_IN, LOG_OUT, REGISTER,
-    REMOVE_VEHICLE, START_RIDE,
+    ADD_VEHICLE, DELETE_ME, END_RIDE, GET_CITY, GET_ME, GET_RIDE, GET_RIDE_PATH, GET_VEHICLE,
+    LIST_CITIES, LIST_MY_VEHICLES, LIST_REGIONS, LIST_RIDES, LIST_VEHICLES, LOG_IN, LOG_OUT,
+    REGISTER, REMOVE_VEHICLE, REPORT_POSITIONS, START_RIDE,
 };
 
 /// `?before=<id>` when there is one.
@@ -143,5 +146,26 @@ impl Client {
     pub async fn get_ride(&self, id: RideId) -> Result<Ride, Error> {
         let id = id.to_string();
         self.call(&GET_RIDE, &[&id], None, None).await
+    }
+
+    /// `POST /rides/{id}/positions`: reports where the caller is on their
+    /// open ride (1 to 60 positions, oldest first), stored whole or not at
+    /// all; the ride's distance so far. A broken rule is refused with its
+    /// code (e.g. [`ErrorCode::PositionTooFast`](crate::ErrorCode)) and the
+    /// position's field.
+    pub async fn report_positions(
+        &self,
+        id: RideId,
+        positions: &[Position],
+    ) -> Result<PathProgress, Error> {
+        let id = id.to_string();
+        let body = json_body(&PositionReport { positions });
+        self.call(&REPORT_POSITIONS, &[&id], None, body).await
+    }
+
+    /// `GET /rides/{id}/path`: the path of one of the caller's rides.
+    pub async fn get_ride_path(&self, id: RideId) -> Result<RidePath, Error> {
+        let id = id.to_string();
+        self.call(&GET_RIDE_PATH, &[&id], None, None).await
     }
 }

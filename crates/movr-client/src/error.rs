@@ -230,6 +230,21 @@ pub enum ErrorCode {
     OwnVehicleInUse,
     /// The owner already lists as many vehicles as an owner may.
     TooManyVehicles,
+    /// A reported position's time is not after the previous one's (or is
+    /// before the ride started); [`ApiError::field`] names it.
+    PositionOutOfOrder,
+    /// A reported position is farther from the previous one than the
+    /// vehicle can go.
+    PositionTooFast,
+    /// A reported position is far outside the ride's city.
+    PositionOutsideCity,
+    /// A reported position's time is in the future.
+    PositionInTheFuture,
+    /// The ride has received as many positions in the last minute as one
+    /// may; retry after `Retry-After`.
+    TooManyPositions,
+    /// The ride's path changed while the report was checked; send it again.
+    PathChanged,
     /// The body did not arrive in time.
     RequestTimeout,
     /// The body is larger than the API accepts.
@@ -255,7 +270,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the API documents (all but [`ErrorCode::Unknown`]).
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 28] = [
         Self::BadRequest,
         Self::InvalidInput,
         Self::Unauthorized,
@@ -270,6 +285,12 @@ impl ErrorCode {
         Self::UserIsRiding,
         Self::OwnVehicleInUse,
         Self::TooManyVehicles,
+        Self::PositionOutOfOrder,
+        Self::PositionTooFast,
+        Self::PositionOutsideCity,
+        Self::PositionInTheFuture,
+        Self::TooManyPositions,
+        Self::PathChanged,
         Self::RequestTimeout,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
@@ -297,6 +318,12 @@ impl ErrorCode {
             Self::UserIsRiding => "user_is_riding",
             Self::OwnVehicleInUse => "own_vehicle_in_use",
             Self::TooManyVehicles => "too_many_vehicles",
+            Self::PositionOutOfOrder => "position_out_of_order",
+            Self::PositionTooFast => "position_too_fast",
+            Self::PositionOutsideCity => "position_outside_city",
+            Self::PositionInTheFuture => "position_in_the_future",
+            Self::TooManyPositions => "too_many_positions",
+            Self::PathChanged => "path_changed",
             Self::RequestTimeout => "request_timeout",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",

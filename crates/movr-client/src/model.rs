@@ -127,6 +127,12 @@ pub(crate) struct NewRide {
     pub vehicle_id: VehicleId,
 }
 
+/// `POST /rides/{id}/positions`'s body.
+#[derive(Serialize)]
+pub(crate) struct PositionReport<'a> {
+    pub positions: &'a [movr_core::Position],
+}
+
 /// `POST /rides/{id}/end`'s body: a [`Location`] as the API takes it.
 #[derive(Serialize)]
 pub(crate) struct RideEnd<'a> {

@@ -77,6 +77,8 @@ operations! {
     LIST_RIDES = "list_rides" "GET" "/rides" true;
     END_RIDE = "end_ride" "POST" "/rides/{id}/end" true;
     GET_RIDE = "get_ride" "GET" "/rides/{id}" true;
+    REPORT_POSITIONS = "report_positions" "POST" "/rides/{id}/positions" true;
+    GET_RIDE_PATH = "get_ride_path" "GET" "/rides/{id}/path" true;
 }
 
 #[cfg(test)]

@@ -304,3 +304,32 @@ pub async fn path_for_rider(
         positions,
     }))
 }
+
+/// Seed data only (`movr seed`): moves the start of open ride (`city`,
+/// `ride_id`) of rider (`rider_city`, `rider_id`), which has no reported
+/// position yet, `seconds` into the past,
+/// so that a demo ride can report a path of several minutes and end now
+/// with the fare of its real duration. `false` when no such ride matched.
+pub async fn backdate_open_ride(
+    conn: &mut AsyncPgConnection,
+    city: City,
+    ride_id: Uuid,
+    rider_city: City,
+    rider_id: Uuid,
+    seconds: i64,
+) -> Result<bool, DbError> {
+    let changed = diesel::sql_query(
+        "UPDATE rides SET start_time = start_time - $3 * INTERVAL '1 second' \
+         WHERE city = $1 AND id = $2 AND rider_city = $4 AND rider_id = $5 \
+           AND end_time IS NULL AND last_reported_at IS NULL",
+    )
+    .bind::<Text, _>(city.as_str())
+    .bind::<SqlUuid, _>(ride_id)
+    .bind::<BigInt, _>(seconds)
+    .bind::<Text, _>(rider_city.as_str())
+    .bind::<SqlUuid, _>(rider_id)
+    .prepared()
+    .execute(conn)
+    .await?;
+    Ok(changed == 1)
+}

@@ -117,6 +117,42 @@ impl MovR {
     }
 }
 
+impl MovR {
+    /// For demo data only (`movr seed`): moves the start of the actor's open
+    /// ride `ride` (in `city`, with no position reported yet) `by` into the
+    /// past, so the seed can report a path of several minutes and end the
+    /// ride now, priced by the same end statement as any ride. One
+    /// statement; [`ServiceError::NotFound`] when no such ride matched.
+    #[tracing::instrument(skip(self))]
+    pub async fn backdate_ride_for_seed(
+        &self,
+        actor: Actor,
+        city: City,
+        ride: RideId,
+        by: chrono::TimeDelta,
+    ) -> Result<(), ServiceError> {
+        let moved = self
+            .db
+            .run("backdate_ride_for_seed", |conn| {
+                positions::backdate_open_ride(
+                    conn,
+                    city,
+                    ride.into_uuid(),
+                    actor.city,
+                    actor.id.into_uuid(),
+                    by.num_seconds(),
+                )
+                .scope_boxed()
+            })
+            .await?;
+        if moved {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound(Entity::Ride))
+        }
+    }
+}
+
 /// Why the report of `batch` on a ride in `state` was refused, by the same
 /// rules the statement checks.
 fn why_not_reported(

@@ -3,7 +3,11 @@
 //! user would, so every rule applies. Safe to run twice: existing demo users
 //! are left alone.
 
-use movr_core::{City, Location, NewUserForm, NewVehicleForm, Place, User, VehicleType};
+use chrono::TimeDelta;
+use geo_types::Point;
+use movr_core::{
+    City, Location, NewUserForm, NewVehicleForm, Place, Position, Ride, User, VehicleType, path,
+};
 use movr_service::{Actor, Conflict, MovR, ServiceError};
 
 /// The demo account printed by `cargo xtask demo`.
@@ -85,6 +89,53 @@ async fn demo_user(
     }
 }
 
+/// Gives the just-started `ride` a past: its start moves back by the time
+/// a `kind` going at 60 % of its top speed takes from `from` to `to` (at
+/// least 3 minutes), and a path between them is reported through the
+/// service, a point every 20 s or so (at most [`path::MAX_BATCH`] in all),
+/// wavering a little across the straight line; the ride then ends now.
+async fn ride_a_path(
+    movr: &MovR,
+    rider: Actor,
+    ride: &Ride,
+    kind: VehicleType,
+    from: Point<f64>,
+    to: Point<f64>,
+    n: usize,
+) -> Result<(), ServiceError> {
+    let speed = path::max_speed_mps(kind) * 0.6;
+    let metres = path::distance_m(from, to);
+    let seconds = (metres / speed).max(180.0).ceil();
+    let points = ((seconds / 20.0) as usize).clamp(2, path::MAX_BATCH);
+    let duration = TimeDelta::seconds(seconds as i64);
+    movr.backdate_ride_for_seed(rider, ride.city, ride.id, duration)
+        .await?;
+    let start = ride.start_time - duration;
+    // A sideways waver of up to ~40 m, so the line is not ruler-straight.
+    let (dx, dy) = (to.x() - from.x(), to.y() - from.y());
+    let length = dx.hypot(dy).max(1e-9);
+    let (px, py) = (-dy / length * 0.0004, dx / length * 0.0003);
+    let positions = (1..=points)
+        .map(|i| {
+            let f = i as f64 / points as f64;
+            let waver = if i == points {
+                0.0
+            } else {
+                (f * std::f64::consts::PI * (2 + n % 3) as f64).sin()
+            };
+            let point = Point::new(
+                from.x() + dx * f + px * waver,
+                from.y() + dy * f + py * waver,
+            );
+            let at = start + TimeDelta::milliseconds((seconds * 1000.0 * f) as i64);
+            Position::new(point, at)
+                .map_err(|_| ServiceError::Internal("a seeded position is off the earth".into()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    movr.report_positions(rider, ride.id, positions).await?;
+    Ok(())
+}
+
 /// Seeds every city; returns what was created.
 pub async fn seed(movr: &MovR, size: SeedSize) -> Result<SeedReport, ServiceError> {
     let mut report = SeedReport::default();
@@ -154,9 +205,12 @@ pub async fn seed(movr: &MovR, size: SeedSize) -> Result<SeedReport, ServiceErro
                 let ride = movr.start_ride(rider, city, vehicle.id).await?;
                 let place = &places[(n + 1) % places.len()];
                 let (longitude, latitude) = near(place, n + 1);
-                let end =
-                    Location::new(place.name, Some(geo_types::Point::new(longitude, latitude)))
-                        .map_err(|error| ServiceError::Invalid(error.into()))?;
+                let to = Point::new(longitude, latitude);
+                if let Some(from) = ride.start_location.point() {
+                    ride_a_path(movr, rider, &ride, vehicle.vehicle_type, from, to, n).await?;
+                }
+                let end = Location::new(place.name, Some(to))
+                    .map_err(|error| ServiceError::Invalid(error.into()))?;
                 movr.end_ride(rider, ride.id, end).await?;
                 report.rides += 1;
             }

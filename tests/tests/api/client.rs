@@ -225,6 +225,22 @@ async fn another_service_runs_a_full_ride_cycle_through_every_operation() {
         "the stream saw the ride start"
     );
 
+    // The rider's phone reports where they are: 1 s after the start, a few
+    // metres from where the bike stood.
+    let start = ride.start_location.point().unwrap();
+    let here = movr_core::Position::new(
+        Point::new(start.x() + 0.0001, start.y()),
+        ride.start_time + chrono::TimeDelta::seconds(1),
+    )
+    .unwrap();
+    let progress = rider_movr.report_positions(ride.id, &[here]).await.unwrap();
+    assert_eq!(progress.accepted, 1);
+    let path = rider_movr.get_ride_path(ride.id).await.unwrap();
+    assert_eq!(
+        (path.positions, path.distance_m),
+        (vec![here], progress.distance_m)
+    );
+
     let fenway = Location::new("Fenway Park", Some(Point::new(-71.0972, 42.3467))).unwrap();
     let ended = rider_movr.end_ride(ride.id, &fenway).await.unwrap();
     assert!(!ended.is_active());

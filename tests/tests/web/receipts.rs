@@ -136,4 +136,19 @@ async fn seeded_rides_are_priced() {
         .await,
         "27,1,27"
     );
+    // Each lasted minutes, not an instant, along a reported path: it has a
+    // distance, and the scooters' fares a distance part.
+    assert_eq!(
+        one(
+            &server,
+            "SELECT concat_ws(',', \
+                    count(*) FILTER (WHERE end_time - start_time >= INTERVAL '3 minutes' \
+                                     AND distance_m > 100), \
+                    count(*) FILTER (WHERE fare_distance > 0) > 0, \
+                    (SELECT count(DISTINCT ride_id) FROM ride_positions)) AS v \
+             FROM rides WHERE fare_total IS NOT NULL"
+        )
+        .await,
+        "27,t,27"
+    );
 }

@@ -20,7 +20,8 @@ use crate::rate_limit::Refused;
 
 pub use documented::{
     AddVehicle, Authenticated, CityLookup, DeleteAccount, Documented, EndRide, EventStream,
-    Failure, Listing, LogIn, RemoveVehicle, RideLookup, SignUp, StartRide, VehicleLookup,
+    Failure, Listing, LogIn, RemoveVehicle, ReportPositions, RideLookup, SignUp, StartRide,
+    VehicleLookup,
 };
 pub use routing::{AllowedMethods, allow_header, json_errors};
 

@@ -17,6 +17,7 @@ pub mod model;
 mod cities;
 mod core_json;
 mod plain_refs;
+mod positions;
 mod rides;
 mod tokens;
 mod users;
@@ -71,6 +72,7 @@ type Apis = (
     users::UsersApi,
     vehicles::VehiclesApi,
     rides::RidesApi,
+    positions::PositionsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -81,6 +83,7 @@ fn service() -> OpenApiService<Apis, ()> {
             users::UsersApi,
             vehicles::VehiclesApi,
             rides::RidesApi,
+            positions::PositionsApi,
         ),
         "MovR",
         "1.0.0",

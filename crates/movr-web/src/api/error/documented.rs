@@ -80,6 +80,9 @@ documented! {
     StartRide: [400, 401, 404, 408, 409, 413, 415, 500, 503];
     /// Ending a ride.
     EndRide: [400, 401, 403, 404, 408, 409, 413, 415, 422, 500, 503];
+    /// Reporting a ride's positions (409: ended; 422: a broken path rule;
+    /// 429: over `POSITIONS_PER_MINUTE`).
+    ReportPositions: [400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 500, 503];
     /// One ride.
     RideLookup: [400, 401, 403, 404, 500, 503];
     /// A live event stream (503: over `MAX_EVENT_STREAMS`, or the database
