@@ -49,6 +49,8 @@ SELECT r.city, r.rider_city, r.rider_id, r.end_time, r.start_time, r.start_longi
 
 SELECT r.distance_m, p.recorded_at, p.longitude, p.latitude FROM rides AS r LEFT JOIN ride_positions AS p ON p.city = r.city AND p.ride_id = r.id WHERE r.rider_city = $1 AND r.rider_id = $2 AND r.id = $3 ORDER BY p.recorded_at;
 
+SELECT ride_id, recorded_at, longitude, latitude FROM ( SELECT p.ride_id, p.recorded_at, p.longitude, p.latitude, row_number() OVER (PARTITION BY p.ride_id ORDER BY p.recorded_at) AS n, count(*) OVER (PARTITION BY p.ride_id) AS total FROM rides AS r JOIN ride_positions AS p ON p.city = r.city AND p.ride_id = r.id WHERE r.rider_city = $1 AND r.rider_id = $2 AND r.id = ANY($3) ) AS numbered WHERE n = total OR (n - 1) % CAST(ceil(CAST(total AS FLOAT8) / CAST($4 - 1 AS FLOAT8)) AS INT8) = 0 ORDER BY ride_id, recorded_at;
+
 UPDATE "api_tokens" SET "revoked_at" = CURRENT_TIMESTAMP WHERE (("api_tokens"."token_hash" = $1) AND ("api_tokens"."revoked_at" IS NULL));
 
 UPDATE rides SET start_time = start_time - $3 * INTERVAL '1 second' WHERE city = $1 AND id = $2 AND rider_city = $4 AND rider_id = $5 AND end_time IS NULL AND last_reported_at IS NULL;
