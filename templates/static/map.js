@@ -214,7 +214,12 @@
     }
     const lastTitle = container.dataset.open ? "You were here last" : "Where the ride ended";
     const lastAt = end ? L.latLng(end[0], end[1]) : path.length > 1 ? path[path.length - 1] : null;
-    let last = lastAt ? L.marker(lastAt, { title: lastTitle, keyboard: false }).addTo(map) : null;
+    // A dot, not Leaflet's default marker (its images are not served).
+    const dot = (at) =>
+      L.circleMarker(at, { radius: 8, className: "ride-last", interactive: false })
+        .bindTooltip(lastTitle)
+        .addTo(map);
+    let last = lastAt ? dot(lastAt) : null;
     frame(map, container, end ? path.concat([L.latLng(end[0], end[1])]) : path);
     // The line takes the plain drawing's place.
     const drawing = document.getElementById(container.dataset.replaces || "");
@@ -227,10 +232,11 @@
       if (last) {
         last.setLatLng(at);
       } else {
-        last = L.marker(at, { title: lastTitle, keyboard: false }).addTo(map);
+        last = dot(at);
       }
+      // The whole path stays in view.
       if (!map.getBounds().contains(at)) {
-        map.panTo(at, { animate: false });
+        frame(map, container, line.getLatLngs());
       }
     });
     if (container.dataset.open) {

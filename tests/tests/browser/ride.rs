@@ -94,8 +94,9 @@ async fn ride_journey(ui: Ui, server: &TestServer) {
     expect_status(&ui, "You stopped sharing your location.").await;
 
     // "I'm here": a click on the map, a few metres east of the last point
-    // (the map has followed it there).
-    click_map(&ui, &map, 12.0, 0.0).await;
+    // (the map keeps the whole path in view).
+    let (x, y) = last_point(&ui).await;
+    click_map(&ui, &map, x + 4.0, y).await;
     let stored = wait_for_distance_change(&ui, "0.52 km").await;
     let metres: u32 = one(
         server,
@@ -110,7 +111,8 @@ async fn ride_journey(ui: Ui, server: &TestServer) {
     assert_eq!(line_points(&ui).await, 3, "start, shared, clicked");
 
     // A click far off at once is too fast for a scooter: refused, said.
-    click_map(&ui, &map, 0.0, 160.0).await;
+    // (The map's middle is half way back to the start, ~260 m away.)
+    click_map(&ui, &map, 0.0, 0.0).await;
     expect_status(
         &ui,
         "That spot is farther from the previous position than a scooter can go (at most 30 \
@@ -120,6 +122,7 @@ async fn ride_journey(ui: Ui, server: &TestServer) {
     assert_eq!(text(&ui.one("#ride-distance").await).await, expected);
     assert_eq!(line_points(&ui).await, 3);
 
+    ui.snapshot("ride-page").await;
     let violations = wcag_violations(&ui, "the open ride's page").await;
     assert!(violations.is_empty(), "{}", violations.join("\n"));
     assert_eq!(ui.csp_violations().await, Vec::<String>::new());
@@ -177,6 +180,26 @@ async fn wait_for_distance_change(ui: &Ui, before: &str) -> String {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Where the map draws the line's last point, in pixels from the map's
+/// centre.
+async fn last_point(ui: &Ui) -> (f64, f64) {
+    let at = ui
+        .webdriver()
+        .execute(
+            "const element = document.querySelector('[data-ride-map]');
+             const map = element.leafletMap;
+             const line = element.rideLine.getLatLngs();
+             const point = map.latLngToContainerPoint(line[line.length - 1]);
+             const size = map.getSize();
+             return [point.x - size.x / 2, point.y - size.y / 2];",
+            vec![],
+        )
+        .await
+        .expect("project the last point");
+    let coordinate = |n: usize| at[n].as_f64().unwrap_or_else(|| panic!("{at}"));
+    (coordinate(0), coordinate(1))
 }
 
 /// How many points the map's line has.
