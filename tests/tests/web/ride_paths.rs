@@ -150,7 +150,7 @@ async fn im_here_grows_the_path_and_the_pages_show_it() {
         .assert_shows("Ride receipt")
         .assert_shows("Distance 0.55 km")
         .assert_shows("0.55 km × $0.10 $0.06")
-        .assert_not_shows("not measured")
+        .assert_not_shows("no path was reported")
         .assert_not_shows("I'm here");
     assert_eq!(drawn_line(&receipt).len(), 3, "{}", receipt.body);
     assert!(receipt.html().contains("data-end=\"[40.7359,-73.9903]\""));

@@ -5,10 +5,11 @@
 //! token), and a 405 its `Allow` header (`routing`).
 
 mod documented;
+mod from_service;
 mod routing;
 
-use movr_core::{PathError, PathRule, ValidationErrors};
-use movr_service::{Conflict, Entity, ServiceError};
+use movr_core::ValidationErrors;
+use movr_service::Entity;
 use poem::error::ResponseError;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{IntoResponse, Response};
@@ -194,28 +195,6 @@ impl ApiError {
         error
     }
 
-    /// 422 for a reported path that broke one of the path rules: the
-    /// rule's code, the position's field.
-    pub fn implausible(path: &PathError) -> Self {
-        let code = match path.rule {
-            PathRule::Empty | PathRule::TooMany => ErrorCode::InvalidInput,
-            PathRule::OutOfOrder => ErrorCode::PositionOutOfOrder,
-            PathRule::TooFast => ErrorCode::PositionTooFast,
-            PathRule::OutsideCity => ErrorCode::PositionOutsideCity,
-            PathRule::InTheFuture => ErrorCode::PositionInTheFuture,
-        };
-        let field = path.field();
-        let message = path.reason();
-        let mut error = Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            code,
-            format!("{field}: {message}"),
-        );
-        error.body.field = Some(field.clone());
-        error.body.errors = vec![FieldError { field, message }];
-        error
-    }
-
     /// 401 for a missing, unknown, expired or revoked token.
     pub fn unauthorized() -> Self {
         Self::new(
@@ -296,59 +275,6 @@ fn clip(message: String) -> String {
     }
 }
 
-impl From<ServiceError> for ApiError {
-    fn from(error: ServiceError) -> Self {
-        match error {
-            ServiceError::Invalid(errors) => Self::invalid(&errors),
-            ServiceError::InvalidCredentials => Self::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::InvalidCredentials,
-                "wrong username or password",
-            ),
-            ServiceError::NotFound(entity) => Self::not_found(entity),
-            ServiceError::Forbidden(entity) => Self::forbidden(entity),
-            ServiceError::Conflict(conflict) => {
-                let code = match conflict {
-                    Conflict::UsernameTaken => ErrorCode::UsernameTaken,
-                    Conflict::VehicleInUse => ErrorCode::VehicleInUse,
-                    Conflict::AlreadyRiding => ErrorCode::AlreadyRiding,
-                    Conflict::RideAlreadyEnded => ErrorCode::RideAlreadyEnded,
-                    Conflict::UserIsRiding => ErrorCode::UserIsRiding,
-                    Conflict::OwnVehicleInUse => ErrorCode::OwnVehicleInUse,
-                    Conflict::TooManyVehicles { .. } => ErrorCode::TooManyVehicles,
-                    Conflict::PathChanged => ErrorCode::PathChanged,
-                };
-                let mut api_error = Self::new(StatusCode::CONFLICT, code, conflict.to_string());
-                if conflict == Conflict::UsernameTaken {
-                    api_error.body.field = Some("username".to_owned());
-                }
-                api_error
-            }
-            ServiceError::ImplausiblePath(path) => Self::implausible(&path),
-            ServiceError::TooManyPositions { retry_after_secs } => {
-                let mut api_error = Self::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    ErrorCode::TooManyPositions,
-                    error.to_string(),
-                );
-                api_error.retry_after = Some(retry_after_secs);
-                api_error
-            }
-            ServiceError::Busy => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::Busy,
-                error.to_string(),
-            ),
-            ServiceError::Unavailable(_) => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::Unavailable,
-                "MovR is temporarily unavailable; retry shortly",
-            ),
-            ServiceError::Internal(_) => Self::internal(format!("{error:?}")),
-        }
-    }
-}
-
 impl ResponseError for ApiError {
     fn status(&self) -> StatusCode {
         self.status
@@ -386,6 +312,8 @@ impl IntoResponse for ApiError {
 
 #[cfg(test)]
 mod tests {
+    use movr_service::{Conflict, ServiceError};
+
     use super::*;
 
     fn answer(error: ServiceError) -> (StatusCode, serde_json::Value, Response) {

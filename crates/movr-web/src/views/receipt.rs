@@ -32,6 +32,9 @@ pub struct ReceiptView<'a> {
     pub duration: Option<String>,
     /// How far (so far), e.g. `1.23 km`.
     pub distance: String,
+    /// Whether no distance was measured (no path was reported, or none
+    /// that moved).
+    pub unmeasured: bool,
     /// What it cost; `None` while riding or when it was never priced.
     pub fare: Option<FareView>,
 }
@@ -101,6 +104,7 @@ impl<'a> ReceiptView<'a> {
             ended: ride.end_time.map(time),
             duration: ride.length().map(ride_length),
             distance: kilometres(distance_m),
+            unmeasured: distance_m == 0,
             fare: ride.fare.as_ref().map(FareView::from),
         }
     }
