@@ -123,7 +123,23 @@ async fn ride_journey(ui: Ui, server: &TestServer) {
     assert_eq!(line_points(&ui).await, 3);
 
     ui.snapshot("ride-page").await;
-    let violations = wcag_violations(&ui, "the open ride's page").await;
+    let mut violations = wcag_violations(&ui, "the open ride's page").await;
+
+    // Ended: the history draws the path, the receipt maps it.
+    ui.follow_link("End the ride").await;
+    ui.fill("Where are you leaving the vehicle?", "Union Square")
+        .await;
+    let active = ui.one("[data-testid=ride].active").await;
+    ui.press(Some(&active), "End ride").await;
+    ui.expect_page("My rides").await;
+    ui.one("[data-testid=ride] svg.path-svg[role=img]").await;
+    ui.snapshot("ride-history").await;
+    violations.extend(wcag_violations(&ui, "the history with a drawn path").await);
+    ui.follow_link("Receipt").await;
+    ui.expect_page("Ride receipt").await;
+    ui.one("[data-ride-map]:not([hidden])").await;
+    assert_eq!(line_points(&ui).await, 3, "the receipt's map has the path");
+    violations.extend(wcag_violations(&ui, "the receipt with its path").await);
     assert!(violations.is_empty(), "{}", violations.join("\n"));
     assert_eq!(ui.csp_violations().await, Vec::<String>::new());
 }
