@@ -37,10 +37,11 @@ const EARTH_RADIUS_M: f64 = 6_371_008.8;
 /// out of its domain.
 pub fn haversine_sql(lon1: &str, lat1: &str, lon2: &str, lat2: &str) -> String {
     format!(
-        "(2 * {EARTH_RADIUS_M:?} * asin(sqrt(LEAST(1.0, \
+        "({:?}::FLOAT8 * asin(sqrt(LEAST(1.0::FLOAT8, \
          power(sin(radians({lat2} - {lat1}) / 2), 2) \
          + cos(radians({lat1})) * cos(radians({lat2})) \
-         * power(sin(radians({lon2} - {lon1}) / 2), 2)))))"
+         * power(sin(radians({lon2} - {lon1}) / 2), 2)))))",
+        2.0 * EARTH_RADIUS_M
     )
 }
 
@@ -50,7 +51,9 @@ fn max_speed_sql(column: &str) -> String {
         .iter()
         .map(|kind| format!(" WHEN '{}' THEN {:?}", kind.as_str(), max_speed_mps(*kind)))
         .collect();
-    format!("(CASE {column}{cases} END)")
+    // FLOAT8 explicitly: CockroachDB types a bare decimal literal DECIMAL,
+    // and has no DECIMAL × FLOAT8 operator.
+    format!("(CASE {column}{cases} END)::FLOAT8")
 }
 
 /// What a stored report leaves on the ride.
@@ -101,7 +104,7 @@ pub async fn report(
          accepted AS ( \
              SELECT city, id, jump_m FROM ride \
              WHERE (CASE WHEN from_start THEN $7 >= from_at ELSE $7 > from_at END) \
-               AND jump_m <= max_speed * EXTRACT(EPOCH FROM $7 - from_at)::FLOAT8 + {GPS_SLACK_M:?} \
+               AND jump_m <= max_speed * EXTRACT(EPOCH FROM $7 - from_at)::FLOAT8 + {GPS_SLACK_M:?}::FLOAT8 \
                AND $14 <= max_speed \
                AND (SELECT count(*) FROM ride_positions \
                     WHERE city = $1 AND ride_id = $2 \
