@@ -49,6 +49,8 @@ SELECT r.city, r.rider_city, r.rider_id, r.end_time, r.start_time, r.start_longi
 
 SELECT r.distance_m, p.recorded_at, p.longitude, p.latitude FROM rides AS r LEFT JOIN ride_positions AS p ON p.city = r.city AND p.ride_id = r.id WHERE r.rider_city = $1 AND r.rider_id = $2 AND r.id = $3 ORDER BY p.recorded_at;
 
+SELECT ride_id, recorded_at, longitude, latitude FROM ( SELECT p.ride_id, p.recorded_at, p.longitude, p.latitude, row_number() OVER (PARTITION BY p.ride_id ORDER BY p.recorded_at) AS n, count(*) OVER (PARTITION BY p.ride_id) AS total FROM rides AS r JOIN ride_positions AS p ON p.city = r.city AND p.ride_id = r.id WHERE r.rider_city = $1 AND r.rider_id = $2 AND r.id = ANY($3) ) AS numbered WHERE n = total OR (n - 1) % CAST(ceil(CAST(total AS FLOAT8) / CAST($4 - 1 AS FLOAT8)) AS INT8) = 0 ORDER BY ride_id, recorded_at;
+
 SELECT v.city, v.id, v.type AS type_, v.owner_id, v.date_added, v.status, v.last_location, v.last_longitude, v.last_latitude, v.color, v.brand, e.rides, e.minutes, e.earnings FROM vehicles AS v LEFT JOIN LATERAL ( SELECT count(*) AS rides, COALESCE(sum(r.fare_minutes), 0)::INT8 AS minutes, COALESCE(sum(r.fare_unlock_fee + r.fare_time + r.fare_distance), 0)::INT8 AS earnings FROM rides AS r WHERE r.city = v.city AND r.vehicle_id = v.id AND r.end_time >= $3 AND r.end_time < $4) AS e ON true WHERE v.city = $1 AND v.owner_id = $2 AND v.status <> 'removed' AND ($5::UUID IS NULL OR (v.date_added, v.id) < ( SELECT date_added, id FROM vehicles WHERE city = $1 AND owner_id = $2 AND id = $5)) ORDER BY v.date_added DESC, v.id DESC LIMIT $6;
 
 UPDATE "api_tokens" SET "revoked_at" = CURRENT_TIMESTAMP WHERE (("api_tokens"."token_hash" = $1) AND ("api_tokens"."revoked_at" IS NULL));

@@ -10,6 +10,13 @@
 // - [data-pick-map]: a map to pick a spot on, which fills its form's
 //   longitude and latitude fields; the known places (the <datalist> its
 //   data-places names) are marked, and picking one fills its name too.
+// - [data-ride-map]: a ride's path (data-path, [[latitude, longitude], …]
+//   from where it started) as a line, with a dot where it started and a
+//   marker at its last point, or where it ended (data-end); it takes the
+//   place of the path's plain drawing (data-replaces). While the ride is
+//   open, ride.js extends the line ("movr:path-point" on the map, with the
+//   point as its detail), and a click on the map is a "movr:map-pick" (the
+//   spot as its detail) for ride.js to report.
 (() => {
   "use strict";
   const { element } = window.movr;
@@ -185,9 +192,70 @@
     container.leafletMap = map;
   }
 
+  /** The points of a `[[latitude, longitude], …]` data attribute. */
+  function points(raw) {
+    try {
+      const parsed = JSON.parse(raw || "[]");
+      return Array.isArray(parsed) ? parsed.filter((p) => Array.isArray(p) && p.length === 2) : [];
+    } catch {
+      return [];
+    }
+  }
+
+  function rideMap(container) {
+    const map = baseMap(container);
+    const path = points(container.dataset.path).map(([lat, lng]) => L.latLng(lat, lng));
+    const [end] = points(container.dataset.end ? `[${container.dataset.end}]` : "[]");
+    const line = L.polyline(path, { className: "ride-path", interactive: false }).addTo(map);
+    if (path.length > 0) {
+      L.circleMarker(path[0], { radius: 6, className: "ride-start", interactive: false })
+        .bindTooltip("Start")
+        .addTo(map);
+    }
+    const lastTitle = container.dataset.open ? "You were here last" : "Where the ride ended";
+    const lastAt = end ? L.latLng(end[0], end[1]) : path.length > 1 ? path[path.length - 1] : null;
+    // A dot, not Leaflet's default marker (its images are not served).
+    const dot = (at) =>
+      L.circleMarker(at, { radius: 8, className: "ride-last", interactive: false })
+        .bindTooltip(lastTitle)
+        .addTo(map);
+    let last = lastAt ? dot(lastAt) : null;
+    frame(map, container, end ? path.concat([L.latLng(end[0], end[1])]) : path);
+    // The line takes the plain drawing's place.
+    const drawing = document.getElementById(container.dataset.replaces || "");
+    if (drawing) {
+      drawing.hidden = true;
+    }
+    container.addEventListener("movr:path-point", (event) => {
+      const at = L.latLng(event.detail.lat, event.detail.lng);
+      line.addLatLng(at);
+      if (last) {
+        last.setLatLng(at);
+      } else {
+        last = dot(at);
+      }
+      // The whole path stays in view.
+      if (!map.getBounds().contains(at)) {
+        frame(map, container, line.getLatLngs());
+      }
+    });
+    if (container.dataset.open) {
+      map.on("click", (event) => {
+        container.dispatchEvent(
+          new CustomEvent("movr:map-pick", {
+            detail: { lat: event.latlng.lat, lng: event.latlng.lng },
+          }),
+        );
+      });
+    }
+    container.leafletMap = map;
+    container.rideLine = line;
+  }
+
   const vehicles = document.getElementById("vehicle-map");
   if (vehicles) {
     vehicleMap(vehicles);
   }
   document.querySelectorAll("[data-pick-map]").forEach(pickMap);
+  document.querySelectorAll("[data-ride-map]").forEach(rideMap);
 })();

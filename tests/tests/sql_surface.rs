@@ -157,6 +157,9 @@ async fn exercise(movr: &MovR) {
     movr.end_ride(bob_actor, ride.id, here)
         .await
         .expect_err("ended");
+    movr.path_outlines(bob_actor, &[ride.id])
+        .await
+        .expect("the history's path outlines");
     movr.remove_vehicle(ann, vehicle.id)
         .await
         .expect("remove vehicle");

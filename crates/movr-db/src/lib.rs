@@ -39,6 +39,7 @@ mod fares;
 mod location;
 pub mod metrics;
 pub mod migrations;
+pub mod path_outlines;
 pub mod pool;
 pub mod positions;
 pub mod prepared;

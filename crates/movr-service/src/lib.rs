@@ -19,6 +19,7 @@ mod actor;
 mod earnings;
 mod error;
 mod movr;
+mod outlines;
 mod password;
 mod positions;
 mod rides;
@@ -31,4 +32,5 @@ pub use error::{Conflict, Entity, ServiceError};
 pub use movr::{
     Caps, MovR, RIDES_PER_PAGE, USERS_PER_PAGE, VEHICLES_PER_PAGE, WATCHED_VEHICLES, next_before,
 };
+pub use outlines::OUTLINE_POINTS;
 pub use tokens::{ApiToken, TOKEN_LIFETIME};

@@ -64,6 +64,7 @@ pub fn app(
         .at("/vehicles/remove/:id", post(vehicles::remove))
         .at("/rides", get(rides::list))
         .at("/rides/:ride", get(rides::receipt))
+        .at("/rides/:ride/positions", post(rides::report))
         .at("/rides/start/:vehicle", post(rides::start))
         .at("/rides/end/:ride", post(rides::end))
         .at("/city/:city", post(home::switch_city))

@@ -23,6 +23,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../templates/static/live.js"),
     ),
     (
+        "ride.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../templates/static/ride.js"),
+    ),
+    (
         "map.css",
         "text/css; charset=utf-8",
         include_bytes!("../../../templates/static/map.css"),

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::config::MapTiles;
 use crate::templates::Templates;
 
+pub mod path_svg;
 mod receipt;
 mod ride_list;
 mod vehicle_list;

@@ -149,6 +149,11 @@ async fn vehicles_and_rides(ui: &Ui, audit: &mut Audit) {
     ui.expect_page("My rides").await;
     ui.expect_flash("Ride started at Time Square. Enjoy!").await;
     audit.check(ui, "rides, with an open ride").await;
+    ui.follow_link("Show the ride on the map and report where you are")
+        .await;
+    ui.expect_page("Your ride").await;
+    ui.one("[data-ride-map]:not([hidden])").await;
+    audit.check(ui, "the open ride's page (its map)").await;
 
     ui.follow_link("Vehicles").await;
     ui.expect_page("Vehicles in New York").await;

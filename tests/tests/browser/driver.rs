@@ -122,6 +122,30 @@ impl WebDriverCompatibleCommand for ReadBrowserLog {
     }
 }
 
+/// A Chrome DevTools Protocol command through chromedriver
+/// (`POST /session/{id}/goog/cdp/execute`), which W3C WebDriver lacks.
+#[derive(Debug)]
+struct DevTools {
+    body: String,
+}
+
+impl WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.body.clone()))
+    }
+}
+
 /// A headless Chromium session against the app at `base`.
 #[derive(Debug)]
 pub struct Browser {
@@ -319,6 +343,21 @@ impl Ui {
             .filter(|message| message.contains("Content Security Policy"))
             .map(str::to_owned)
             .collect()
+    }
+
+    /// Sends the Chrome DevTools Protocol command `cmd` with `params` to
+    /// the page (e.g. `Emulation.setGeolocationOverride`); its result.
+    pub async fn devtools(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+        let body = json!({"cmd": cmd, "params": params}).to_string();
+        self.client
+            .issue_cmd(DevTools { body })
+            .await
+            .unwrap_or_else(|error| panic!("DevTools {cmd}: {error}"))
+    }
+
+    /// The app's origin, e.g. `http://127.0.0.1:8000`.
+    pub fn origin(&self) -> &str {
+        &self.base
     }
 
     /// Opens `path` of the app.

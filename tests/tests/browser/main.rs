@@ -24,3 +24,4 @@ mod keyboard;
 mod keys;
 mod live;
 mod map;
+mod ride;

@@ -10,6 +10,7 @@ mod budgets;
 mod concurrency;
 mod earnings;
 mod fares;
+mod outlines;
 mod positions;
 mod rides;
 mod support;

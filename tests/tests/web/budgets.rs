@@ -2,8 +2,10 @@
 //! states it): one round trip for each page and action while the login is
 //! known live, one more when it must be checked (at most once a
 //! `SESSION_CHECK_INTERVAL` per login and instance); the profile two (the
-//! account and a page of vehicles); a login the password check and its
-//! token's transaction.
+//! account and a page of vehicles), a ride's page two (the ride and its
+//! path), the ride history two once it has ended rides (the page, and the
+//! outlines of their paths); a login the password check and its token's
+//! transaction.
 
 use movr_tests::TestServer;
 
@@ -72,6 +74,22 @@ async fn requests_stay_within_their_statement_budget() {
         .await
         .expect("open ride");
     server.db().statements().take();
+    // "I'm here" where the ride started.
+    browser
+        .submit_with(
+            &format!("/rides/{ride}/positions"),
+            &token,
+            &[("longitude", "-73.9855"), ("latitude", "40.7580")],
+        )
+        .await
+        .assert_redirect(&format!("/rides/{ride}"));
+    assert_statements(&server, 1, "POST /rides/<ride>/positions");
+    browser
+        .get(&format!("/rides/{ride}"))
+        .await
+        .assert_status(200)
+        .assert_shows("Your ride");
+    assert_statements(&server, 2, "GET /rides/<ride> (the ride, its path)");
     browser
         .submit_with(
             &format!("/rides/end/{ride}"),
@@ -82,8 +100,10 @@ async fn requests_stay_within_their_statement_budget() {
         .assert_redirect("/rides");
     assert_statements(&server, 1, "POST /rides/end");
 
-    browser.get("/rides").await.assert_status(200);
-    assert_statements(&server, 1, "GET /rides");
+    let history = browser.get("/rides").await;
+    history.assert_status(200);
+    assert_eq!(history.count("class=\"path-svg\""), 1, "{}", history.body);
+    assert_statements(&server, 2, "GET /rides (the page, its paths' outlines)");
 
     browser.get("/users").await.assert_status(200);
     assert_statements(&server, 1, "GET /users");

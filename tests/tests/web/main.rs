@@ -22,6 +22,7 @@ mod races;
 mod rate_limits;
 mod receipts;
 mod request_ids;
+mod ride_paths;
 mod rides;
 mod security;
 mod server_timing;

@@ -48,6 +48,7 @@ async fn an_ended_ride_has_a_receipt_in_dollars_and_its_total_in_the_history() {
         .assert_shows("To Union Square")
         .assert_shows("Duration 10 min")
         .assert_shows("Distance 0.00 km (no path was reported)")
+        .assert_not_shows("not measured")
         .assert_shows("Fare (USD)")
         .assert_shows("Unlock $1.00")
         .assert_shows("Time 11 min × $0.39 $4.29")

@@ -398,6 +398,26 @@ impl Browser {
         self.submit_with(path, &token, fields).await
     }
 
+    /// Posts `fields` plus this browser's CSRF token asking for JSON, as a
+    /// page's script does (`Accept: application/json`).
+    pub async fn submit_for_json(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let mut all = vec![("csrf_token".to_owned(), self.token().await)];
+        all.extend(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let response = self
+            .client
+            .post(self.url(path))
+            .header("accept", "application/json")
+            .form(&all)
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("POST {path}: {error}"));
+        Reply::read(response).await
+    }
+
     /// Posts `fields` plus `token`.
     pub async fn submit_with(&self, path: &str, token: &str, fields: &[(&str, &str)]) -> Reply {
         let mut all = vec![("csrf_token", token)];

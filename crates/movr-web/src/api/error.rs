@@ -22,8 +22,7 @@ use crate::rate_limit::Refused;
 pub use documented::{
     AddVehicle, Authenticated, CityLookup, DeleteAccount, Documented, EarningsListing, EndRide,
     EventStream, Failure, Listing, LogIn, RemoveVehicle, ReportPositions, RideLookup, SignUp,
-    StartRide,
-    VehicleLookup,
+    StartRide, VehicleLookup,
 };
 pub use routing::{AllowedMethods, allow_header, json_errors};
 

@@ -14,6 +14,10 @@ use crate::page::Page;
 use crate::session::FlashLevel;
 use crate::views::{MapView, ReceiptView, RideItem, ended_ride_items, ride_length};
 
+mod path;
+
+pub use path::report;
+
 /// The history page's query: `?before=<ride id>` shows older rides.
 #[derive(Debug, Default, Deserialize)]
 pub struct HistoryQuery {
@@ -37,9 +41,20 @@ pub async fn list(page: Page, Query(query): Query<HistoryQuery>) -> poem::Result
     .map_err(PageError::from)?;
     let older = next_before(&rides, RIDES_PER_PAGE, |ride| ride.id);
     let open = rides.iter().find(|ride| ride.is_active());
+    // The ended rides' paths, drawn small: one statement for the page.
+    let ended: Vec<RideId> = rides
+        .iter()
+        .filter(|ride| !ride.is_active())
+        .map(|ride| ride.id)
+        .collect();
+    let outlines = movr
+        .path_outlines(me.actor(), &ended)
+        .await
+        .map_err(PageError::from)?;
+    let paths = path::drawable(&rides, outlines);
     let mut context = Context::new();
     context.insert("open_ride", &open.map(RideItem::from));
-    context.insert("ended_rides", &ended_ride_items(&rides));
+    context.insert("ended_rides", &ended_ride_items(&rides, &paths));
     // Tested instead of the items, which tera would escape just to test.
     context.insert("has_rides", &!rides.is_empty());
     if let Some(open) = open {
@@ -51,23 +66,33 @@ pub async fn list(page: Page, Query(query): Query<HistoryQuery>) -> poem::Result
     Ok(page.render("rides.html", "rides", context)?.into_response())
 }
 
-/// `GET /rides/<ride>`: the receipt of one of one's rides (where and when
-/// it started and ended, how long and far, the fare's parts and total).
-/// Someone else's ride is a 404, as an unknown one: a receipt does not
-/// confirm that a ride exists.
+/// `GET /rides/<ride>`: the page of one of one's rides. While it is open:
+/// the city map with the path so far, the time and distance so far, and
+/// the ways to report where one is (`ride.js`, or the "I'm here" form).
+/// Once ended, its receipt: where and when it started and ended, how long
+/// and far, the path on the map, the fare's parts and total. Someone
+/// else's ride is a 404, as an unknown one: the page does not confirm that
+/// a ride exists. Two statements (the ride, its path), sent together.
 #[handler]
 pub async fn receipt(page: Page, Path(ride): Path<String>) -> poem::Result<Response> {
     let me = page.require_user().await?;
     let id: RideId = parse_id(&ride, "ride")?;
-    let ride = match page.state.movr.ride(me.actor(), id).await {
-        Ok(ride) => ride,
-        Err(ServiceError::Forbidden(entity)) => {
-            return Err(PageError::from(ServiceError::NotFound(entity)).into());
-        }
-        Err(error) => return Err(PageError::from(error).into()),
-    };
+    let movr = &page.state.movr;
+    let (ride, path) =
+        match tokio::try_join!(movr.ride(me.actor(), id), movr.ride_path(me.actor(), id)) {
+            Ok(both) => both,
+            Err(ServiceError::Forbidden(entity)) => {
+                return Err(PageError::from(ServiceError::NotFound(entity)).into());
+            }
+            Err(error) => return Err(PageError::from(error).into()),
+        };
     let mut context = Context::new();
-    context.insert("receipt", &ReceiptView::from(&ride));
+    context.insert(
+        "receipt",
+        &ReceiptView::new(&ride, path.distance_m, chrono::Utc::now()),
+    );
+    path::insert_path(&mut context, &ride, &path);
+    context.insert("map", &MapView::new(&page.state.map_tiles, ride.city));
     Ok(page
         .render("receipt.html", "rides", context)?
         .into_response())

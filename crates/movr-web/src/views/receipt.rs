@@ -1,6 +1,7 @@
 //! A ride's receipt: where and when it started and ended, how long and how
 //! far, and what it cost, formatted once here in the ride's currency.
 
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use movr_core::{Fare, Money, Ride};
 use serde::Serialize;
 
@@ -17,15 +18,22 @@ pub struct ReceiptView<'a> {
     pub from: &'a str,
     /// When it started, `YYYY-MM-DD HH:MM:SS UTC`.
     pub started: String,
+    /// The same, RFC 3339 (for the script that counts the time so far).
+    pub started_at: String,
+    /// When the page was made, RFC 3339.
+    pub now: String,
+    /// How long it has been going, while riding.
+    pub elapsed: Option<String>,
     /// Where it ended; `None` while riding.
     pub to: Option<&'a str>,
     /// When it ended; `None` while riding.
     pub ended: Option<String>,
     /// How long it took, e.g. `12 min 5 s`; `None` while riding.
     pub duration: Option<String>,
-    /// How far, e.g. `0.00 km`.
+    /// How far (so far), e.g. `1.23 km`.
     pub distance: String,
-    /// Whether no distance was measured (no path was reported).
+    /// Whether no distance was measured (no path was reported, or none
+    /// that moved).
     pub unmeasured: bool,
     /// What it cost; `None` while riding or when it was never priced.
     pub fare: Option<FareView>,
@@ -77,22 +85,36 @@ impl From<&Fare> for FareView {
     }
 }
 
-impl<'a> From<&'a Ride> for ReceiptView<'a> {
-    fn from(ride: &'a Ride) -> Self {
-        let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+impl<'a> ReceiptView<'a> {
+    /// The page of `ride`, which has come `distance_m` metres, seen at `now`.
+    pub fn new(ride: &'a Ride, distance_m: u32, now: DateTime<Utc>) -> Self {
+        let time = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+        let rfc3339 = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
         Self {
             id: ride.id.to_string(),
             city: ride.city.display_name(),
             from: ride.start_location.label(),
             started: time(ride.start_time),
+            started_at: rfc3339(ride.start_time),
+            now: rfc3339(now),
+            elapsed: ride
+                .is_active()
+                .then(|| ride_length((now - ride.start_time).max(TimeDelta::zero()))),
             to: ride.end_location.as_ref().map(|l| l.label()),
             ended: ride.end_time.map(time),
             duration: ride.length().map(ride_length),
-            distance: kilometres(ride.fare.map_or(0, |fare| fare.distance_m)),
-            unmeasured: ride.fare.is_none_or(|fare| fare.distance_m == 0),
+            distance: kilometres(distance_m),
+            unmeasured: distance_m == 0,
             fare: ride.fare.as_ref().map(FareView::from),
         }
     }
+}
+
+/// How far `ride` went, as its history shows it: the distance its fare
+/// charged (the ride's distance when it ended); none for a ride never
+/// priced.
+pub fn ended_distance_m(ride: &Ride) -> u32 {
+    ride.fare.map_or(0, |fare| fare.distance_m)
 }
 
 /// Metres as kilometres with two decimals (truncated), e.g. `1.23 km`.
@@ -102,7 +124,7 @@ pub fn kilometres(metres: u32) -> String {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{TimeDelta, TimeZone, Utc};
+    use chrono::TimeZone;
     use movr_core::{City, Currency, FareCard, Location, RideId, UserId, VehicleId};
 
     use super::*;
@@ -126,8 +148,9 @@ mod tests {
             end_time: Some(start + TimeDelta::seconds(725)),
             fare: Some(card.fare(TimeDelta::seconds(725), 1_234)),
         };
-        let receipt = ReceiptView::from(&ride);
+        let receipt = ReceiptView::new(&ride, 1_234, start + TimeDelta::hours(1));
         assert_eq!(receipt.duration.as_deref(), Some("12 min 5 s"));
+        assert_eq!(receipt.elapsed, None, "an ended ride has no time so far");
         assert_eq!(receipt.distance, "1.23 km");
         let fare = receipt.fare.expect("a fare");
         assert_eq!(fare.unlock, "€1.00");
@@ -138,6 +161,35 @@ mod tests {
         assert_eq!(fare.distance_rule.as_deref(), Some("1.23 km × €0.08"));
         assert_eq!(fare.distance, "€0.10");
         assert_eq!(fare.total, "€5.00");
+    }
+
+    #[test]
+    fn an_open_ride_reads_its_time_and_distance_so_far() {
+        let start = Utc
+            .with_ymd_and_hms(2026, 5, 17, 8, 30, 0)
+            .single()
+            .expect("date");
+        let ride = Ride {
+            id: RideId::new(),
+            city: City::Rome,
+            vehicle_id: VehicleId::new(),
+            rider_id: UserId::new(),
+            rider_city: City::Rome,
+            start_location: Location::parse("Colosseo").expect("location"),
+            end_location: None,
+            start_time: start,
+            end_time: None,
+            fare: None,
+        };
+        let page = ReceiptView::new(&ride, 2_583, start + TimeDelta::seconds(725));
+        assert_eq!(page.elapsed.as_deref(), Some("12 min 5 s"));
+        assert_eq!(page.distance, "2.58 km");
+        assert_eq!(page.started_at, "2026-05-17T08:30:00.000Z");
+        assert_eq!(page.now, "2026-05-17T08:42:05.000Z");
+        assert_eq!(
+            (page.to, page.duration, page.fare.is_none()),
+            (None, None, true)
+        );
     }
 
     #[test]

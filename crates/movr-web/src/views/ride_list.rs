@@ -1,18 +1,25 @@
 //! The ride history's ended rides, written here rather than in
 //! `rides.html`, for the reason `vehicle_list.rs` gives: tera's look-ups,
 //! seven per ride, were the page's largest cost (callgrind). The open ride,
-//! with its end form, stays in the template.
+//! with its end form, stays in the template. Each ride with a path shows
+//! it as a small drawing ([`path_svg`]).
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
-use movr_core::Ride;
+use geo_types::Point;
+use movr_core::{Ride, RideId};
 use tera::escape_html;
 
-use super::ride_length;
+use super::path_svg::{THUMBNAIL, path_svg};
+use super::receipt::ended_distance_m;
+use super::{kilometres, ride_length};
 
-/// The `<li>` items of the ended rides among `rides`, in order.
-pub fn ended_ride_items(rides: &[Ride]) -> String {
-    let mut items = String::with_capacity(rides.len() * 250);
+/// The `<li>` items of the ended rides among `rides`, in order, each with
+/// its distance and, when `paths` has points for it, its path (the start
+/// first).
+pub fn ended_ride_items(rides: &[Ride], paths: &HashMap<RideId, Vec<Point<f64>>>) -> String {
+    let mut items = String::with_capacity(rides.len() * 400);
     for ride in rides {
         let (Some(end), Some(length)) = (&ride.end_location, ride.length()) else {
             continue;
@@ -26,13 +33,20 @@ pub fn ended_ride_items(rides: &[Ride]) -> String {
                 )
             })
             .unwrap_or_default();
+        let distance = kilometres(ended_distance_m(ride));
+        let drawing = paths
+            .get(&ride.id)
+            .map(|path| path_svg(path, THUMBNAIL, &format!("The ride's path, {distance}")))
+            .unwrap_or_default();
         // Writing to a String cannot fail.
         let _ = write!(
             items,
-            "<li class=\"ride\" data-testid=\"ride\">\
+            "<li class=\"ride with-path\" data-testid=\"ride\">{drawing}\
+             \n<div class=\"ride-body\">\
              \n<p>{city}: <strong>{from}</strong> → <strong class=\"end-location\">{to}</strong></p>\
-             \n<p class=\"muted\">{started} · {length}{total} · <a href=\"/rides/{id}\">Receipt</a></p>\
-             \n</li>\n",
+             \n<p class=\"muted\">{started} · {length} · <span class=\"distance\">{distance}</span>{total} · \
+             <a href=\"/rides/{id}\">Receipt</a></p>\
+             \n</div>\n</li>\n",
             city = ride.city.display_name(),
             from = escape_html(ride.start_location.label()),
             to = escape_html(end.label()),
@@ -72,7 +86,8 @@ mod tests {
 
     #[test]
     fn ended_rides_are_listed_escaped_and_the_open_one_is_left_out() {
-        let items = ended_ride_items(&[ride(None), ride(Some("Trastevere & co"))]);
+        let none = HashMap::new();
+        let items = ended_ride_items(&[ride(None), ride(Some("Trastevere & co"))], &none);
         assert_eq!(items.matches("<li").count(), 1, "{items}");
         assert!(
             items.contains(
@@ -83,8 +98,14 @@ mod tests {
         );
         assert!(
             items.contains(
-                "<p class=\"muted\">2026-05-17 08:30 UTC · 12 min 5 s · <a href=\"/rides/"
-            )
+                "<p class=\"muted\">2026-05-17 08:30 UTC · 12 min 5 s · \
+                 <span class=\"distance\">0.00 km</span> · <a href=\"/rides/"
+            ),
+            "{items}"
+        );
+        assert!(
+            !items.contains("<svg"),
+            "a ride without a path has no drawing"
         );
         assert!(
             !items.contains("class=\"fare\""),
@@ -92,10 +113,34 @@ mod tests {
         );
         let mut priced = ride(Some("Trastevere"));
         let card = movr_core::FareCard::new(movr_core::Currency::Eur, 100, 30, None).expect("card");
-        priced.fare = Some(card.fare(chrono::TimeDelta::seconds(725), 0));
-        let items = ended_ride_items(&[priced]);
+        priced.fare = Some(card.fare(chrono::TimeDelta::seconds(725), 2_345));
+        let items = ended_ride_items(&[priced], &none);
         assert!(
-            items.contains("12 min 5 s · <strong class=\"fare\">€4.90</strong>"),
+            items.contains(
+                "12 min 5 s · <span class=\"distance\">2.34 km</span> · \
+                 <strong class=\"fare\">€4.90</strong>"
+            ),
+            "{items}"
+        );
+    }
+
+    #[test]
+    fn a_ride_with_a_path_shows_it_drawn() {
+        let ridden = ride(Some("Trastevere"));
+        let paths = HashMap::from([(
+            ridden.id,
+            vec![Point::new(12.4922, 41.8902), Point::new(12.4700, 41.8890)],
+        )]);
+        let items = ended_ride_items(&[ridden, ride(Some("Pantheon"))], &paths);
+        assert_eq!(items.matches("<svg").count(), 1, "{items}");
+        assert!(
+            items.contains(
+                "<li class=\"ride with-path\" data-testid=\"ride\"><svg class=\"path-svg\""
+            ),
+            "{items}"
+        );
+        assert!(
+            items.contains("aria-label=\"The ride&#x27;s path, 0.00 km\""),
             "{items}"
         );
     }
