@@ -3,8 +3,8 @@
 //! known live, one more when it must be checked (at most once a
 //! `SESSION_CHECK_INTERVAL` per login and instance); the profile two (the
 //! account and a page of vehicles), a ride's page two (the ride and its
-//! path), the ride history two once it has ended rides (the page, and the
-//! outlines of their paths); a login the password check and its token's
+//! path), the ride history two once it has ended rides that went somewhere
+//! (the page, and the outlines of their paths), else one; a login the password check and its token's
 //! transaction.
 
 use movr_tests::TestServer;
@@ -64,6 +64,31 @@ async fn requests_stay_within_their_statement_budget() {
     // The login's own CSRF token.
     let token = page.csrf_token();
 
+    // A ride that reports no path: the history draws none and asks for no
+    // outlines.
+    browser
+        .submit_with(&format!("/rides/start/{CARL_SCOOTER_ID}"), &token, &[])
+        .await
+        .assert_redirect("/rides");
+    assert_statements(&server, 1, "POST /rides/start");
+    let ride = open_ride_of_vehicle(&server, CARL_SCOOTER_ID)
+        .await
+        .expect("open ride");
+    server.db().statements().take();
+    browser
+        .submit_with(
+            &format!("/rides/end/{ride}"),
+            &token,
+            &[("location", "Union Square")],
+        )
+        .await
+        .assert_redirect("/rides");
+    assert_statements(&server, 1, "POST /rides/end");
+    let history = browser.get("/rides").await;
+    history.assert_status(200);
+    assert_eq!(history.count("class=\"path-svg\""), 0, "{}", history.body);
+    assert_statements(&server, 1, "GET /rides (no ride went anywhere)");
+
     browser
         .submit_with(&format!("/rides/start/{CARL_SCOOTER_ID}"), &token, &[])
         .await
@@ -74,16 +99,19 @@ async fn requests_stay_within_their_statement_budget() {
         .await
         .expect("open ride");
     server.db().statements().take();
-    // "I'm here" where the ride started.
-    browser
-        .submit_with(
-            &format!("/rides/{ride}/positions"),
-            &token,
-            &[("longitude", "-73.9855"), ("latitude", "40.7580")],
-        )
-        .await
-        .assert_redirect(&format!("/rides/{ride}"));
-    assert_statements(&server, 1, "POST /rides/<ride>/positions");
+    // "I'm here" twice near Union Square, where the first ride left the
+    // scooter: 11 m and 22 m from it (within any vehicle's GPS slack).
+    for (longitude, latitude) in [("-73.9903", "40.7360"), ("-73.9903", "40.7361")] {
+        browser
+            .submit_with(
+                &format!("/rides/{ride}/positions"),
+                &token,
+                &[("longitude", longitude), ("latitude", latitude)],
+            )
+            .await
+            .assert_redirect(&format!("/rides/{ride}"));
+        assert_statements(&server, 1, "POST /rides/<ride>/positions");
+    }
     browser
         .get(&format!("/rides/{ride}"))
         .await

@@ -41,10 +41,13 @@ pub async fn list(page: Page, Query(query): Query<HistoryQuery>) -> poem::Result
     .map_err(PageError::from)?;
     let older = next_before(&rides, RIDES_PER_PAGE, |ride| ride.id);
     let open = rides.iter().find(|ride| ride.is_active());
-    // The ended rides' paths, drawn small: one statement for the page.
+    // The ended rides' paths, drawn small: one statement for the page, and
+    // none when no ride on it went anywhere (a priced ride knows its
+    // distance; a rider who never shares a location has only such rides).
     let ended: Vec<RideId> = rides
         .iter()
         .filter(|ride| !ride.is_active())
+        .filter(|ride| ride.fare.as_ref().is_none_or(|fare| fare.distance_m > 0))
         .map(|ride| ride.id)
         .collect();
     let outlines = movr
