@@ -24,7 +24,8 @@
 //!   coordinates), and the [`Place`]s MovR knows in each city.
 //! - Money: [`Money`] in a city's [`Currency`] (whole cents); a
 //!   [`FareCard`] and the [`Fare`] it charges for a ride (the rule is in
-//!   [`fare`]).
+//!   [`fare`]), less a promo code's [`Discount`] (the rule is in [`promo`]);
+//!   [`PromoCode`]s and the [`Promotion`]s operators create.
 //! - Inputs: the raw forms [`NewUserForm`] and [`NewVehicleForm`], and what
 //!   they validate into, [`NewUser`] and [`NewVehicle`].
 //!
@@ -106,6 +107,7 @@ pub mod ids;
 pub mod location;
 pub mod money;
 pub mod places;
+pub mod promo;
 pub mod region;
 pub mod ride;
 pub mod user;
@@ -118,6 +120,7 @@ pub use ids::{InvalidId, RideId, UserId, VehicleId};
 pub use location::Location;
 pub use money::{Currency, Money};
 pub use places::Place;
+pub use promo::{Discount, DiscountError, PromoCode, Promotion, PromotionError, RiderPromo};
 pub use region::{Region, UnknownRegion};
 pub use ride::Ride;
 pub use user::{NewUser, NewUserForm, User};

@@ -40,6 +40,7 @@ pub mod metrics;
 pub mod migrations;
 pub mod pool;
 pub mod prepared;
+pub mod promos;
 pub mod regions;
 pub mod retry;
 pub mod rides;

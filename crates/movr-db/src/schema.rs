@@ -24,6 +24,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    promo_codes (code) {
+        code -> Text,
+        percent_off -> Nullable<Int8>,
+        max_discount -> Nullable<Int8>,
+        amount_off -> Nullable<Int8>,
+        currency -> Nullable<Text>,
+        valid_from -> Timestamptz,
+        valid_until -> Timestamptz,
+        redemption_limit -> Int8,
+        redemptions -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     rides (city, id) {
         city -> Text,
         id -> Uuid,
@@ -48,6 +63,20 @@ diesel::table! {
         fare_time -> Nullable<Int8>,
         fare_distance -> Nullable<Int8>,
         fare_total -> Nullable<Int8>,
+        fare_discount -> Int8,
+        promo_code -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    user_promo_codes (city, user_id, code) {
+        city -> Text,
+        user_id -> Uuid,
+        code -> Text,
+        applied_at -> Timestamptz,
+        ride_city -> Nullable<Text>,
+        ride_id -> Nullable<Uuid>,
+        used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -93,6 +122,15 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(user_promo_codes -> promo_codes (code));
+
 diesel::allow_tables_to_appear_in_same_query!(
-    api_tokens, fare_cards, rides, usernames, users, vehicles,
+    api_tokens,
+    fare_cards,
+    promo_codes,
+    rides,
+    user_promo_codes,
+    usernames,
+    users,
+    vehicles,
 );

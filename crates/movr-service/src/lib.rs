@@ -19,6 +19,7 @@ mod actor;
 mod error;
 mod movr;
 mod password;
+mod promos;
 mod rides;
 mod tokens;
 mod users;

@@ -8,10 +8,12 @@ use serde::Serialize;
 use crate::config::MapTiles;
 use crate::templates::Templates;
 
+mod promo;
 mod receipt;
 mod ride_list;
 mod vehicle_list;
 
+pub use promo::{PromoView, discount_text};
 pub use receipt::{FareView, ReceiptView, kilometres};
 pub use ride_list::ended_ride_items;
 pub use vehicle_list::vehicle_list_items;

@@ -25,7 +25,7 @@ async fn user_tables(conn: &mut AsyncPgConnection) -> Vec<String> {
     .expect("list tables")
 }
 
-const ALL_VERSIONS: [&str; 9] = [
+const ALL_VERSIONS: [&str; 10] = [
     "00000000000001",
     "00000000000002",
     "00000000000003",
@@ -35,6 +35,7 @@ const ALL_VERSIONS: [&str; 9] = [
     "00000000000007",
     "00000000000008",
     "00000000000009",
+    "00000000000011",
 ];
 
 #[tokio::test(flavor = "multi_thread")]
@@ -146,8 +147,8 @@ async fn an_empty_database_gets_every_migration_and_they_revert() {
         .expect("connect to the scratch database");
     assert_eq!(
         user_tables(&mut conn).await.len(),
-        15,
-        "3 × (1 + 3 partitions) + usernames + api_tokens + fare_cards"
+        20,
+        "4 × (1 + 3 partitions) + usernames + api_tokens + fare_cards + promo_codes"
     );
 
     // Down, newest first, with the embedded SQL itself.
@@ -235,6 +236,8 @@ async fn the_cockroachdb_schemas_have_the_postgresql_columns() {
             "rides",
             "api_tokens",
             "fare_cards",
+            "promo_codes",
+            "user_promo_codes",
         ] {
             let postgres = texts(
                 &mut conn,

@@ -7,8 +7,9 @@
 
 mod ambiguous;
 mod budgets;
-mod concurrency;
+pub(crate) mod concurrency;
 mod fares;
+mod promos;
 mod rides;
 mod support;
 mod tokens;

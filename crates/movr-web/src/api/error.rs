@@ -19,8 +19,9 @@ use crate::live::TooManyStreams;
 use crate::rate_limit::Refused;
 
 pub use documented::{
-    AddVehicle, Authenticated, CityLookup, DeleteAccount, Documented, EndRide, EventStream,
-    Failure, Listing, LogIn, RemoveVehicle, RideLookup, SignUp, StartRide, VehicleLookup,
+    AddVehicle, ApplyPromo, Authenticated, CityLookup, DeleteAccount, Documented, EndRide,
+    EventStream, Failure, Listing, LogIn, RemoveVehicle, RideLookup, SignUp, StartRide,
+    VehicleLookup,
 };
 pub use routing::{AllowedMethods, allow_header, json_errors};
 
@@ -58,6 +59,16 @@ pub enum ErrorCode {
     /// The owner already lists as many vehicles as an owner may
     /// (`MAX_VEHICLES_PER_OWNER`); remove one first.
     TooManyVehicles,
+    /// A promo code of that name exists already.
+    PromoCodeTaken,
+    /// The caller has applied this promo code before (one use per rider).
+    PromoAlreadyApplied,
+    /// The promo code's validity window has not opened yet.
+    PromoNotYetValid,
+    /// The promo code's validity window has closed.
+    PromoExpired,
+    /// As many riders as the promo code allows have applied it.
+    PromoUsedUp,
     /// The body did not arrive in time.
     RequestTimeout,
     /// The body is larger than the API accepts.
@@ -276,10 +287,21 @@ impl From<ServiceError> for ApiError {
                     Conflict::UserIsRiding => ErrorCode::UserIsRiding,
                     Conflict::OwnVehicleInUse => ErrorCode::OwnVehicleInUse,
                     Conflict::TooManyVehicles { .. } => ErrorCode::TooManyVehicles,
+                    Conflict::PromoCodeTaken => ErrorCode::PromoCodeTaken,
+                    Conflict::PromoAlreadyApplied => ErrorCode::PromoAlreadyApplied,
+                    Conflict::PromoNotYetValid => ErrorCode::PromoNotYetValid,
+                    Conflict::PromoExpired => ErrorCode::PromoExpired,
+                    Conflict::PromoUsedUp => ErrorCode::PromoUsedUp,
                 };
                 let mut api_error = Self::new(StatusCode::CONFLICT, code, conflict.to_string());
-                if conflict == Conflict::UsernameTaken {
-                    api_error.body.field = Some("username".to_owned());
+                match conflict {
+                    Conflict::UsernameTaken => api_error.body.field = Some("username".to_owned()),
+                    Conflict::PromoCodeTaken
+                    | Conflict::PromoAlreadyApplied
+                    | Conflict::PromoNotYetValid
+                    | Conflict::PromoExpired
+                    | Conflict::PromoUsedUp => api_error.body.field = Some("code".to_owned()),
+                    _ => {}
                 }
                 api_error
             }

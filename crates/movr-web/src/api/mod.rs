@@ -17,6 +17,7 @@ pub mod model;
 mod cities;
 mod core_json;
 mod plain_refs;
+mod promos;
 mod rides;
 mod tokens;
 mod users;
@@ -69,6 +70,7 @@ type Apis = (
     cities::CitiesApi,
     tokens::TokensApi,
     users::UsersApi,
+    promos::PromosApi,
     vehicles::VehiclesApi,
     rides::RidesApi,
 );
@@ -79,6 +81,7 @@ fn service() -> OpenApiService<Apis, ()> {
             cities::CitiesApi,
             tokens::TokensApi,
             users::UsersApi,
+            promos::PromosApi,
             vehicles::VehiclesApi,
             rides::RidesApi,
         ),

@@ -1,7 +1,9 @@
 //! The users of a city, one's own profile, and deleting one's account.
 
-use movr_core::{UserId, VehicleId};
-use movr_service::{Conflict, ServiceError, USERS_PER_PAGE, VEHICLES_PER_PAGE, next_before};
+use movr_core::{PromoCode, UserId, VehicleId};
+use movr_service::{
+    Conflict, Entity, ServiceError, USERS_PER_PAGE, VEHICLES_PER_PAGE, next_before,
+};
 use poem::web::{Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
@@ -12,7 +14,7 @@ use crate::error::PageError;
 use crate::forms::{Button, ProtectedForm};
 use crate::page::Page;
 use crate::session::{self, FlashLevel};
-use crate::views::{CityView, VehicleCard};
+use crate::views::{CityView, PromoView, VehicleCard, discount_text};
 
 /// The riders page's query: `?after=<user id>` shows the riders that come
 /// after that one by username.
@@ -52,7 +54,8 @@ pub struct ProfileQuery {
 }
 
 /// `GET /users/<id>[?before=<vehicle>]`: one's own profile, with one's
-/// vehicles a page at a time.
+/// vehicles a page at a time and one's promo codes (and the form to apply
+/// one).
 #[handler]
 pub async fn profile(
     page: Page,
@@ -85,7 +88,13 @@ pub async fn profile(
     }
     .map_err(PageError::from)?;
     let older = next_before(&vehicles, VEHICLES_PER_PAGE, |vehicle| vehicle.id);
+    let promos = movr
+        .promo_codes(me.actor())
+        .await
+        .map_err(PageError::from)?;
+    let promos: Vec<_> = promos.iter().map(PromoView::from).collect();
     let mut context = Context::new();
+    context.insert("promos", &promos);
     context.insert("user", &user);
     context.insert("home_city", &CityView::from(user.city));
     let vehicles: Vec<_> = vehicles.iter().map(VehicleCard::from).collect();
@@ -126,4 +135,66 @@ pub async fn remove(
         }
         Err(error) => Err(PageError::from(error).into()),
     }
+}
+
+/// The promo code form.
+#[derive(Debug, Default, Deserialize)]
+pub struct PromoForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /promo-codes`: applies a promo code to one's account (the form on
+/// one's profile), then back to the profile with a message saying what
+/// happened: applied (and what it takes off), or why not.
+#[handler]
+pub async fn apply_promo(
+    page: Page,
+    ProtectedForm(form): ProtectedForm<PromoForm>,
+) -> poem::Result<Response> {
+    let me = page.require_user().await?;
+    let back = page.redirect(&format!("/users/{}#promo-codes", me.id));
+    let code = match PromoCode::parse(&form.code) {
+        Ok(code) => code,
+        Err(error) => {
+            page.flash(
+                FlashLevel::Error,
+                format!("That promo code {}.", error.reason),
+            );
+            return Ok(back);
+        }
+    };
+    match page.state.movr.apply_promo_code(me.actor(), code).await {
+        Ok(promo) => page.flash(
+            FlashLevel::Success,
+            format!(
+                "Promo code {} applied: {} on your next ride.",
+                promo.code,
+                discount_text(&promo.discount)
+            ),
+        ),
+        Err(ServiceError::NotFound(Entity::PromoCode)) => {
+            page.flash(FlashLevel::Error, format!("There is no promo code {code}."))
+        }
+        Err(ServiceError::Conflict(
+            conflict @ (Conflict::PromoAlreadyApplied
+            | Conflict::PromoNotYetValid
+            | Conflict::PromoExpired
+            | Conflict::PromoUsedUp),
+        )) => page.flash(
+            FlashLevel::Error,
+            format!("{code}: {}.", capitalized(&conflict.to_string())),
+        ),
+        Err(error) => return Err(PageError::from(error).into()),
+    }
+    Ok(back)
+}
+
+/// `text` with its first letter upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
