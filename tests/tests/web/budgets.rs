@@ -1,9 +1,9 @@
 //! The statements each request sends (the app's budget, as the README
 //! states it): one round trip for each page and action while the login is
 //! known live, one more when it must be checked (at most once a
-//! `SESSION_CHECK_INTERVAL` per login and instance); the profile two (the
-//! account and a page of vehicles); a login the password check and its
-//! token's transaction.
+//! `SESSION_CHECK_INTERVAL` per login and instance); the profile three (the
+//! account, a page of vehicles and one's promo codes); a login the password
+//! check and its token's transaction.
 
 use movr_tests::TestServer;
 
@@ -88,14 +88,24 @@ async fn requests_stay_within_their_statement_budget() {
     browser.get("/users").await.assert_status(200);
     assert_statements(&server, 1, "GET /users");
 
-    // The profile: the account, and a page of one's vehicles.
+    // The profile: the account, a page of one's vehicles, one's promo codes.
     let me = browser.my_id().await;
     server.db().statements().take();
     browser
         .get(&format!("/users/{me}"))
         .await
         .assert_status(200);
-    assert_statements(&server, 2, "GET /users/<id>");
+    assert_statements(&server, 3, "GET /users/<id>");
+
+    // Applying a promo code (here an unknown one: its refusal reads twice
+    // more to say why).
+    let token = browser.token().await;
+    server.db().statements().take();
+    browser
+        .submit_with("/promo-codes", &token, &[("code", "NOSUCH")])
+        .await
+        .assert_redirect(&format!("/users/{me}#promo-codes"));
+    assert_statements(&server, 3, "refused POST /promo-codes");
 
     // Logging out revokes the login: one statement.
     browser.log_out().await.assert_redirect("/login");

@@ -17,6 +17,7 @@ mod live;
 mod map;
 mod metrics;
 mod monitoring;
+mod promos;
 mod races;
 mod rate_limits;
 mod receipts;
