@@ -230,6 +230,16 @@ pub enum ErrorCode {
     OwnVehicleInUse,
     /// The owner already lists as many vehicles as an owner may.
     TooManyVehicles,
+    /// A promo code of that name exists already.
+    PromoCodeTaken,
+    /// The caller has applied this promo code before.
+    PromoAlreadyApplied,
+    /// The promo code is not valid yet.
+    PromoNotYetValid,
+    /// The promo code has expired.
+    PromoExpired,
+    /// The promo code has been used up.
+    PromoUsedUp,
     /// The body did not arrive in time.
     RequestTimeout,
     /// The body is larger than the API accepts.
@@ -255,7 +265,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the API documents (all but [`ErrorCode::Unknown`]).
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 27] = [
         Self::BadRequest,
         Self::InvalidInput,
         Self::Unauthorized,
@@ -270,6 +280,11 @@ impl ErrorCode {
         Self::UserIsRiding,
         Self::OwnVehicleInUse,
         Self::TooManyVehicles,
+        Self::PromoCodeTaken,
+        Self::PromoAlreadyApplied,
+        Self::PromoNotYetValid,
+        Self::PromoExpired,
+        Self::PromoUsedUp,
         Self::RequestTimeout,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
@@ -297,6 +312,11 @@ impl ErrorCode {
             Self::UserIsRiding => "user_is_riding",
             Self::OwnVehicleInUse => "own_vehicle_in_use",
             Self::TooManyVehicles => "too_many_vehicles",
+            Self::PromoCodeTaken => "promo_code_taken",
+            Self::PromoAlreadyApplied => "promo_already_applied",
+            Self::PromoNotYetValid => "promo_not_yet_valid",
+            Self::PromoExpired => "promo_expired",
+            Self::PromoUsedUp => "promo_used_up",
             Self::RequestTimeout => "request_timeout",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",

@@ -69,8 +69,8 @@ pub use client::{Client, ClientBuilder, Exchange};
 pub use error::{ApiError, Error, ErrorCode, FieldError};
 pub use events::VehicleEvents;
 pub use model::{
-    CityInfo, KnownPlace, RegionInfo, RidePage, Token, VehicleChange, VehicleEvent, VehiclePage,
-    VehicleSnapshot,
+    CityInfo, KnownPlace, PromoCodes, RegionInfo, RidePage, Token, VehicleChange, VehicleEvent,
+    VehiclePage, VehicleSnapshot,
 };
 pub use operation::{OPERATIONS, Operation};
 pub use retry::Retry;

@@ -12,6 +12,7 @@ mod errors;
 mod generators;
 mod limits;
 mod live;
+mod promos;
 mod python_client;
 mod resources;
 mod server_timing;

@@ -86,8 +86,8 @@ impl From<Discount> for DiscountJson {
     }
 }
 
-/// A code the caller applied: waiting for their next ride (`ride_id`
-/// null), or used on one.
+/// A code the caller applied: waiting for their next ride (`used_on`
+/// null), or used on one. (`movr-core`'s `RiderPromo` in JSON.)
 #[derive(Debug, Clone, PartialEq, Object)]
 #[oai(rename = "AppliedPromoCode")]
 pub struct AppliedPromoCodeJson {
@@ -100,7 +100,7 @@ pub struct AppliedPromoCodeJson {
     /// The ride it was used on; null: it waits for the next priced ride
     /// (in its currency, for a fixed amount).
     #[oai(nullable)]
-    pub ride_id: Option<Uuid>,
+    pub used_on: Option<Uuid>,
     /// When it was used; null while waiting.
     #[oai(nullable)]
     pub used_at: Option<DateTime<Utc>>,
@@ -112,7 +112,7 @@ impl From<RiderPromo> for AppliedPromoCodeJson {
             code: promo.code.as_str().to_owned(),
             discount: promo.discount.into(),
             applied_at: promo.applied_at,
-            ride_id: promo.used_on.map(|ride| ride.into_uuid()),
+            used_on: promo.used_on.map(|ride| ride.into_uuid()),
             used_at: promo.used_at,
         }
     }
