@@ -20,6 +20,18 @@ fn movr(database: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// code, percent_off, max_discount, amount_off, currency, valid_from,
+/// redemption_limit.
+type CodeRow = (
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    String,
+    i64,
+);
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -83,15 +95,7 @@ async fn promo_create_writes_a_checked_code_and_refuses_bad_options_clearly() {
         )
         .await
         .unwrap();
-    let read: Vec<(
-        String,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<String>,
-        String,
-        i64,
-    )> = rows
+    let read: Vec<CodeRow> = rows
         .iter()
         .map(|row| {
             (
