@@ -203,8 +203,10 @@ pub async fn start(
 /// open ride.
 ///
 /// A rider without a waiting code costs one more index probe than before:
-/// the empty range of their `user_promo_codes` key (in their own partition);
-/// the ride's currency is read only when they have one.
+/// the empty range of their `user_promo_codes` key (in their own
+/// partition). That probe is an uncorrelated `EXISTS`, which PostgreSQL
+/// runs first as a one-time filter (see EXPLAIN), so the code look-up and
+/// the ride's currency are read only for a rider who has a code waiting.
 pub async fn end(
     conn: &mut AsyncPgConnection,
     rider_city: City,
@@ -219,7 +221,9 @@ pub async fn end(
              SELECT waiting.code, codes.percent_off, codes.max_discount, codes.amount_off \
              FROM user_promo_codes AS waiting \
              JOIN promo_codes AS codes ON codes.code = waiting.code \
-             WHERE waiting.city = $1 AND waiting.user_id = $2 AND waiting.ride_id IS NULL \
+             WHERE EXISTS (SELECT 1 FROM user_promo_codes \
+                           WHERE city = $1 AND user_id = $2 AND ride_id IS NULL) \
+               AND waiting.city = $1 AND waiting.user_id = $2 AND waiting.ride_id IS NULL \
                AND (codes.currency IS NULL OR codes.currency = ( \
                     SELECT fare_currency FROM rides \
                     WHERE city = (SELECT active_ride_city FROM users \
