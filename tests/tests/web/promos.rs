@@ -139,3 +139,36 @@ async fn refusals_say_why_on_the_account_page() {
         "1"
     );
 }
+
+/// `movr seed` creates the demo code `cargo xtask demo` prints, and a demo
+/// rider can apply it; seeding again leaves it as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn seeding_creates_the_demo_promo_code_once() {
+    let server = TestServer::start().await;
+    let movr = movr_service::MovR::new(server.db().database().clone());
+    let size = movr_web::seed::SeedSize {
+        users_per_city: 1,
+        vehicles_per_city: 0,
+        rides_per_city: 0,
+    };
+    movr_web::seed::seed(&movr, size).await.expect("seed");
+    movr_web::seed::seed(&movr, size).await.expect("seed again");
+    let code = movr_web::seed::DEMO_PROMO_CODE;
+    assert_eq!(
+        one(
+            &server,
+            &format!(
+                "SELECT concat_ws(',', count(*), min(percent_off), min(max_discount), \
+                 min(redemption_limit), bool_and(valid_from <= now() AND now() < valid_until)) \
+                 AS v FROM promo_codes WHERE code = '{code}'"
+            )
+        )
+        .await,
+        "1,10,500,1000,t"
+    );
+    let (browser, _) = rider(&server, "ada", "new york").await;
+    let me = browser.my_id().await;
+    apply(&browser, &me, code)
+        .await
+        .assert_flash(&format!("Promo code {code} applied"));
+}
