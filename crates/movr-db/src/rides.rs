@@ -207,6 +207,10 @@ pub async fn start(
 /// partition). That probe is an uncorrelated `EXISTS`, which PostgreSQL
 /// runs first as a one-time filter (see EXPLAIN), so the code look-up and
 /// the ride's currency are read only for a rider who has a code waiting.
+/// The currency look-up is correlated with the waiting code's row (the
+/// ride is that rider's), so CockroachDB, which runs uncorrelated
+/// subqueries before the statement, plans it as a join after the rider's
+/// (empty) range instead of reading the ride for every rider.
 pub async fn end(
     conn: &mut AsyncPgConnection,
     rider_city: City,
@@ -228,7 +232,7 @@ pub async fn end(
                     SELECT fare_currency FROM rides \
                     WHERE city = (SELECT active_ride_city FROM users \
                                   WHERE city = $1 AND id = $2 AND active_ride_id = $3) \
-                      AND id = $3)) \
+                      AND id = $3 AND rider_id = waiting.user_id)) \
              ORDER BY waiting.applied_at, waiting.code \
              LIMIT 1), \
          ended AS ( \
