@@ -105,6 +105,25 @@ async fn exercise(movr: &MovR) {
     movr.vehicle(City::NewYork, vehicle.id)
         .await
         .expect("vehicle");
+    let now = chrono::Utc::now();
+    let promotion = movr_core::Promotion::new(
+        movr_core::PromoCode::parse("SURFACE").expect("code"),
+        movr_core::Discount::percent(10, 500).expect("discount"),
+        now - chrono::TimeDelta::hours(1),
+        now + chrono::TimeDelta::hours(1),
+        1,
+    )
+    .expect("promotion");
+    movr.create_promotion(&promotion)
+        .await
+        .expect("create promo");
+    movr.apply_promo_code(bob_actor, promotion.code)
+        .await
+        .expect("apply promo");
+    movr.apply_promo_code(ann, promotion.code)
+        .await
+        .expect_err("used up");
+    movr.promo_codes(bob_actor).await.expect("promo codes");
     let ride = movr
         .start_ride(bob_actor, City::NewYork, vehicle.id)
         .await

@@ -29,6 +29,8 @@ use crate::workspace_root;
 
 const DEMO_USERNAME: &str = "demo";
 const DEMO_PASSWORD: &str = "movr-demo-ride";
+/// The promo code `movr seed` creates (`movr_web::seed::DEMO_PROMO_CODE`).
+const DEMO_PROMO_CODE: &str = "WELCOME10";
 const DATABASE: &str = "movr";
 
 /// `cargo xtask demo` options.
@@ -219,6 +221,7 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
     let first_port = instances[0].1;
     println!(
         "  Log in as  {DEMO_USERNAME} / {DEMO_PASSWORD}\n  \
+         Promo code {DEMO_PROMO_CODE}   (10 % off a ride, at most 5.00: apply it on your account page)\n  \
          JSON API   http://127.0.0.1:{first_port}/api/docs   (a token: curl -H 'Content-Type: application/json' \
          -d '{{\"username\":\"{DEMO_USERNAME}\",\"password\":\"{DEMO_PASSWORD}\"}}' \
          http://127.0.0.1:{first_port}/api/v1/tokens)\n  \

@@ -2,19 +2,19 @@
 
 use movr_core::{
     City, Location, NewUserForm, NewVehicleForm, PathProgress, Period, Position, Ride, RideId,
-    RidePath, User, Vehicle, VehicleId,
+    RidePath, RiderPromo, User, Vehicle, VehicleId,
 };
 
 use crate::client::{Client, json_body};
 use crate::error::Error;
 use crate::model::{
-    CityInfo, Login, NewRide, OwnedVehiclePage, PositionReport, RegionInfo, RideEnd, RidePage,
-    Token, VehiclePage,
+    CityInfo, Login, NewPromoCode, NewRide, OwnedVehiclePage, PositionReport, PromoCodes,
+    RegionInfo, RideEnd, RidePage, Token, VehiclePage,
 };
 use crate::operation::{
-    ADD_VEHICLE, DELETE_ME, END_RIDE, GET_CITY, GET_ME, GET_RIDE, GET_RIDE_PATH, GET_VEHICLE,
-    LIST_CITIES, LIST_MY_VEHICLES, LIST_REGIONS, LIST_RIDES, LIST_VEHICLES, LOG_IN, LOG_OUT,
-    REGISTER, REMOVE_VEHICLE, REPORT_POSITIONS, START_RIDE,
+    ADD_VEHICLE, APPLY_PROMO_CODE, DELETE_ME, END_RIDE, GET_CITY, GET_ME, GET_RIDE, GET_RIDE_PATH,
+    GET_VEHICLE, LIST_CITIES, LIST_MY_VEHICLES, LIST_PROMO_CODES, LIST_REGIONS, LIST_RIDES,
+    LIST_VEHICLES, LOG_IN, LOG_OUT, REGISTER, REMOVE_VEHICLE, REPORT_POSITIONS, START_RIDE,
 };
 
 /// `?before=<id>` when there is one.
@@ -72,6 +72,22 @@ impl Client {
     /// vehicles (refused during a ride on it or on one of its vehicles).
     pub async fn delete_me(&self) -> Result<(), Error> {
         self.call_done(&DELETE_ME, &[], None).await
+    }
+
+    /// `POST /users/me/promo-codes`: applies a promo code (any case) to the
+    /// caller's account; its discount comes off their next priced ride.
+    /// Refused with `not_found`, `promo_already_applied`,
+    /// `promo_not_yet_valid`, `promo_expired` or `promo_used_up`.
+    pub async fn apply_promo_code(&self, code: &str) -> Result<RiderPromo, Error> {
+        let body = json_body(&NewPromoCode { code });
+        self.call(&APPLY_PROMO_CODE, &[], &[], body).await
+    }
+
+    /// `GET /users/me/promo-codes`: the codes the caller applied, waiting
+    /// ones first.
+    pub async fn list_promo_codes(&self) -> Result<Vec<RiderPromo>, Error> {
+        let page: PromoCodes = self.call(&LIST_PROMO_CODES, &[], &[], None).await?;
+        Ok(page.promo_codes)
     }
 
     /// `GET /cities/{city}/vehicles`: a page of the city's vehicles that are

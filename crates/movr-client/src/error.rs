@@ -245,6 +245,16 @@ pub enum ErrorCode {
     TooManyPositions,
     /// The ride's path changed while the report was checked; send it again.
     PathChanged,
+    /// A promo code of that name exists already.
+    PromoCodeTaken,
+    /// The caller has applied this promo code before.
+    PromoAlreadyApplied,
+    /// The promo code is not valid yet.
+    PromoNotYetValid,
+    /// The promo code has expired.
+    PromoExpired,
+    /// The promo code has been used up.
+    PromoUsedUp,
     /// The body did not arrive in time.
     RequestTimeout,
     /// The body is larger than the API accepts.
@@ -270,7 +280,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the API documents (all but [`ErrorCode::Unknown`]).
-    pub const ALL: [ErrorCode; 28] = [
+    pub const ALL: [ErrorCode; 33] = [
         Self::BadRequest,
         Self::InvalidInput,
         Self::Unauthorized,
@@ -291,6 +301,11 @@ impl ErrorCode {
         Self::PositionInTheFuture,
         Self::TooManyPositions,
         Self::PathChanged,
+        Self::PromoCodeTaken,
+        Self::PromoAlreadyApplied,
+        Self::PromoNotYetValid,
+        Self::PromoExpired,
+        Self::PromoUsedUp,
         Self::RequestTimeout,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
@@ -324,6 +339,11 @@ impl ErrorCode {
             Self::PositionInTheFuture => "position_in_the_future",
             Self::TooManyPositions => "too_many_positions",
             Self::PathChanged => "path_changed",
+            Self::PromoCodeTaken => "promo_code_taken",
+            Self::PromoAlreadyApplied => "promo_already_applied",
+            Self::PromoNotYetValid => "promo_not_yet_valid",
+            Self::PromoExpired => "promo_expired",
+            Self::PromoUsedUp => "promo_used_up",
             Self::RequestTimeout => "request_timeout",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",

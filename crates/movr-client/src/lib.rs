@@ -69,7 +69,7 @@ pub use client::{Client, ClientBuilder, Exchange};
 pub use error::{ApiError, Error, ErrorCode, FieldError};
 pub use events::VehicleEvents;
 pub use model::{
-    CityInfo, KnownPlace, OwnedVehiclePage, RegionInfo, RidePage, Token, VehicleChange,
+    CityInfo, KnownPlace, OwnedVehiclePage, PromoCodes, RegionInfo, RidePage, Token, VehicleChange,
     VehicleEvent, VehiclePage, VehicleSnapshot,
 };
 pub use operation::{OPERATIONS, Operation};

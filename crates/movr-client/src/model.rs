@@ -128,6 +128,20 @@ pub struct VehicleChange {
 }
 
 /// `POST /tokens`'s body.
+/// `GET /users/me/promo-codes`: the caller's codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromoCodes {
+    /// Waiting codes first (in the order rides use them), then used ones,
+    /// newest first.
+    pub promo_codes: Vec<movr_core::RiderPromo>,
+}
+
+/// `POST /users/me/promo-codes`'s body.
+#[derive(Serialize)]
+pub(crate) struct NewPromoCode<'a> {
+    pub(crate) code: &'a str,
+}
+
 #[derive(Serialize)]
 pub(crate) struct Login<'a> {
     pub username: &'a str,

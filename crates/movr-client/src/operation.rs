@@ -67,6 +67,8 @@ operations! {
     REGISTER = "register" "POST" "/users" false;
     GET_ME = "get_me" "GET" "/users/me" true;
     DELETE_ME = "delete_me" "DELETE" "/users/me" true;
+    APPLY_PROMO_CODE = "apply_promo_code" "POST" "/users/me/promo-codes" true;
+    LIST_PROMO_CODES = "list_promo_codes" "GET" "/users/me/promo-codes" true;
     LIST_VEHICLES = "list_vehicles" "GET" "/cities/{city}/vehicles" true;
     VEHICLE_EVENTS = "vehicle_events" "GET" "/cities/{city}/vehicles/events" true;
     GET_VEHICLE = "get_vehicle" "GET" "/cities/{city}/vehicles/{id}" true;

@@ -13,9 +13,14 @@
 //!   (100 years: a bound for the arithmetic, not a price anyone pays);
 //! - **distance**: `per_km × metres / 1000` rounded half up to the cent, i.e.
 //!   `(per_km × metres + 500) div 1000`; 0 when the card has no per-km price;
-//! - **total**: unlock + time + distance.
+//! - **subtotal**: unlock + time + distance;
+//! - **discount**: what the rider's promo code takes off the subtotal, if
+//!   they had one waiting, by [`promo`](crate::promo)'s rule (rounded half up,
+//!   capped, never more than the subtotal; 0 without a code);
+//! - **total**: subtotal − discount, never negative.
 //!
-//! [`FareCard::fare`] is the single source of truth for this rule. The end of
+//! [`FareCard::fare_with`] (and [`FareCard::fare`], the same without a
+//! code) is the single source of truth for this rule. The end of
 //! a ride computes the same in SQL (`movr_db::rides::end`), and the tests
 //! check the two agree.
 //!
@@ -44,6 +49,7 @@ use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
 use crate::money::{Currency, Money};
+use crate::promo::{Discount, PromoCode};
 
 /// The highest price a fare card may set for any of its parts, in minor
 /// units: 1,000,000 (10,000.00 of the currency).
@@ -143,12 +149,31 @@ impl FareCard {
     }
 
     /// The fare of a ride that lasted `duration` and covered `distance_m`
-    /// metres, by the rule in the [module documentation](self).
+    /// metres, without a promo code, by the rule in the
+    /// [module documentation](self).
     pub fn fare(&self, duration: TimeDelta, distance_m: u32) -> Fare {
+        self.fare_with(duration, distance_m, None)
+    }
+
+    /// The fare of a ride that lasted `duration` and covered `distance_m`
+    /// metres, less what `promo` (a code and its discount) takes off, by the
+    /// rule in the [module documentation](self). A code that does not apply
+    /// to the card's currency is not named on the fare (it stays unused).
+    pub fn fare_with(
+        &self,
+        duration: TimeDelta,
+        distance_m: u32,
+        promo: Option<(PromoCode, Discount)>,
+    ) -> Fare {
         let minutes = charged_minutes(duration);
         let time = self.per_minute * minutes;
         let distance = self.per_km.map_or(0, |per_km| {
             (per_km * i64::from(distance_m) + 500).div_euclid(1000)
+        });
+        let subtotal = self.unlock_fee + time + distance;
+        let promo = promo.filter(|(_, discount)| discount.applies_to(self.currency));
+        let discount = promo.map_or(0, |(_, discount)| {
+            discount.amount_off(self.currency, subtotal)
         });
         Fare {
             card: *self,
@@ -157,7 +182,9 @@ impl FareCard {
             unlock: self.unlock_fee,
             time,
             distance,
-            total: self.unlock_fee + time + distance,
+            discount,
+            promo_code: promo.map(|(code, _)| code),
+            total: subtotal - discount,
         }
     }
 }
@@ -192,11 +219,24 @@ pub struct Fare {
     pub time: i64,
     /// The distance part: `per_km × distance_m / 1000`, rounded half up.
     pub distance: i64,
-    /// What the rider pays: unlock + time + distance.
+    /// What the promo code took off (0 without one). Absent in JSON reads
+    /// as 0.
+    #[serde(default)]
+    pub discount: i64,
+    /// The promo code used on this ride, if any. Absent in JSON reads as
+    /// none.
+    #[serde(default)]
+    pub promo_code: Option<PromoCode>,
+    /// What the rider pays: unlock + time + distance − discount.
     pub total: i64,
 }
 
 impl Fare {
+    /// Unlock + time + distance: the fare before any discount.
+    pub fn subtotal(&self) -> i64 {
+        self.unlock + self.time + self.distance
+    }
+
     /// `minor_units` of this fare's currency, e.g. `fare.money(fare.total)`.
     pub fn money(&self, minor_units: i64) -> Money {
         Money::new(minor_units, self.card.currency())
@@ -278,9 +318,40 @@ mod tests {
         assert_eq!(json["card"]["currency"], "EUR");
         assert_eq!(json["total"], 230);
         assert_eq!(serde_json::from_value::<Fare>(json.clone()).unwrap(), fare);
-        let mut bad = json;
+        let mut bad = json.clone();
         bad["card"]["per_minute"] = serde_json::json!(-1);
         assert!(serde_json::from_value::<Fare>(bad).is_err());
+        // JSON written before promo codes reads as no discount.
+        let mut old = json;
+        let fields = old.as_object_mut().unwrap();
+        fields.remove("discount");
+        fields.remove("promo_code");
+        let read = serde_json::from_value::<Fare>(old).unwrap();
+        assert_eq!((read.discount, read.promo_code, read), (0, None, fare));
+    }
+
+    #[test]
+    fn a_code_takes_its_discount_off_the_total() {
+        let code = PromoCode::parse("WELCOME10").unwrap();
+        let card = card(100, 25, Some(15));
+        let ten = Discount::percent(10, 500).unwrap();
+        let fare = card.fare_with(TimeDelta::minutes(4), 2_000, Some((code, ten)));
+        // 100 + 100 + 30 = 230; 10 % is 23.
+        assert_eq!((fare.subtotal(), fare.discount, fare.total), (230, 23, 207));
+        assert_eq!(fare.promo_code, Some(code));
+        let json = serde_json::to_value(fare).unwrap();
+        assert_eq!(
+            (json["discount"].clone(), json["promo_code"].clone()),
+            (23.into(), "WELCOME10".into())
+        );
+        assert_eq!(serde_json::from_value::<Fare>(json).unwrap(), fare);
+        // A dollar code on a euro card is not used.
+        let dollars = Discount::fixed(300, Currency::Usd).unwrap();
+        let fare = card.fare_with(TimeDelta::minutes(4), 2_000, Some((code, dollars)));
+        assert_eq!((fare.discount, fare.promo_code, fare.total), (0, None, 230));
+        let euros = Discount::fixed(300, Currency::Eur).unwrap();
+        let fare = card.fare_with(TimeDelta::minutes(4), 2_000, Some((code, euros)));
+        assert_eq!((fare.discount, fare.total), (230, 0));
     }
 
     fn any_card() -> impl Strategy<Value = FareCard> {
@@ -313,6 +384,27 @@ mod tests {
             prop_assert!(fare.unlock >= 0 && fare.time >= 0 && fare.distance >= 0);
             prop_assert!(fare.total >= card.unlock_fee());
             prop_assert_eq!(fare.time, card.per_minute() * fare.minutes);
+        }
+
+        #[test]
+        fn a_discounted_total_is_the_parts_less_the_discount_and_never_negative(
+            card in any_card(), duration in any_duration(), metres in any::<u32>(),
+            percent in 1_i64..=100, cap in 0..=crate::promo::MAX_DISCOUNT,
+            amount in 1..=crate::promo::MAX_DISCOUNT, fixed in any::<bool>(),
+        ) {
+            let code = PromoCode::parse("PROP").unwrap();
+            let discount = if fixed {
+                Discount::fixed(amount, card.currency()).unwrap()
+            } else {
+                Discount::percent(percent, cap).unwrap()
+            };
+            let plain = card.fare(duration, metres);
+            let fare = card.fare_with(duration, metres, Some((code, discount)));
+            prop_assert_eq!(fare.subtotal(), plain.total);
+            prop_assert_eq!(fare.total, fare.unlock + fare.time + fare.distance - fare.discount);
+            prop_assert_eq!(fare.discount, discount.amount_off(card.currency(), plain.total));
+            prop_assert!(fare.total >= 0 && fare.total <= plain.total);
+            prop_assert_eq!(fare.promo_code, Some(code));
         }
 
         #[test]

@@ -24,7 +24,8 @@
 //!   coordinates), and the [`Place`]s MovR knows in each city.
 //! - Money: [`Money`] in a city's [`Currency`] (whole cents); a
 //!   [`FareCard`] and the [`Fare`] it charges for a ride (the rule is in
-//!   [`fare`]).
+//!   [`fare`]), less a promo code's [`Discount`] (the rule is in [`promo`]);
+//!   [`PromoCode`]s and the [`Promotion`]s operators create.
 //! - Owners' earnings: an [`OwnedVehicle`] with what it earned in a
 //!   [`Period`] of whole UTC days (see [`earnings`]).
 //! - Paths: a ride's reported [`Position`]s, checked in a [`Batch`] by the
@@ -113,6 +114,7 @@ pub mod location;
 pub mod money;
 pub mod path;
 pub mod places;
+pub mod promo;
 pub mod region;
 pub mod ride;
 pub mod user;
@@ -127,6 +129,7 @@ pub use location::Location;
 pub use money::{Currency, Money};
 pub use path::{Batch, PathError, PathProgress, PathRule, Position, RidePath};
 pub use places::Place;
+pub use promo::{Discount, DiscountError, PromoCode, Promotion, PromotionError, RiderPromo};
 pub use region::{Region, UnknownRegion};
 pub use ride::Ride;
 pub use user::{NewUser, NewUserForm, User};

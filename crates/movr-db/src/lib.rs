@@ -43,6 +43,7 @@ pub mod path_outlines;
 pub mod pool;
 pub mod positions;
 pub mod prepared;
+pub mod promos;
 pub mod regions;
 pub mod retry;
 pub mod rides;

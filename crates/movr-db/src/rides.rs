@@ -76,8 +76,12 @@ pub struct RideRow {
     pub fare_time: Option<i64>,
     /// The fare's distance part, stored at the end.
     pub fare_distance: Option<i64>,
-    /// The fare's total, stored at the end.
+    /// The fare's total, stored at the end (after the discount).
     pub fare_total: Option<i64>,
+    /// What the rider's promo code took off (0 without one).
+    pub fare_discount: i64,
+    /// The promo code used on this ride, if any.
+    pub promo_code: Option<String>,
 }
 
 impl RideRow {
@@ -130,6 +134,8 @@ impl TryFrom<RideRow> for Ride {
                 time: row.fare_time,
                 distance: row.fare_distance,
                 total: row.fare_total,
+                discount: row.fare_discount,
+                promo_code: row.promo_code.as_deref(),
             })?,
         })
     }
@@ -189,10 +195,22 @@ pub async fn start(
 /// Ends the open ride `ride_id` of rider (`rider_city`, `rider_id`) at
 /// `location` in one statement: closes the ride (end location, time,
 /// length, and the fare of a priced ride, by `movr_core::fare`'s rule on the
-/// prices it started with), puts the vehicle back to `available` at `location` and frees the
-/// rider. The ride's city comes from the rider's row, so the caller needs
-/// only the ride id. `None` means nothing matched: not this rider's open
-/// ride.
+/// prices it started with, less the discount of the rider's oldest waiting
+/// promo code that applies to the ride's currency), marks that code used on
+/// this ride, puts the vehicle back to `available` at `location` and frees
+/// the rider. The ride's city comes from the rider's row, so the caller
+/// needs only the ride id. `None` means nothing matched: not this rider's
+/// open ride.
+///
+/// A rider without a waiting code costs one more index probe than before:
+/// the empty range of their `user_promo_codes` key (in their own
+/// partition). That probe is an uncorrelated `EXISTS`, which PostgreSQL
+/// runs first as a one-time filter (see EXPLAIN), so the code look-up and
+/// the ride's currency are read only for a rider who has a code waiting.
+/// The currency look-up is correlated with the waiting code's row (the
+/// ride is that rider's), so CockroachDB, which runs uncorrelated
+/// subqueries before the statement, plans it as a join after the rider's
+/// (empty) range instead of reading the ride for every rider.
 pub async fn end(
     conn: &mut AsyncPgConnection,
     rider_city: City,
@@ -203,13 +221,37 @@ pub async fn end(
     let (longitude, latitude) = coordinates(location);
     let fare = end_fare_assignments();
     let sql = format!(
-        "WITH ended AS ( \
+        "WITH promo AS ( \
+             SELECT waiting.code, codes.percent_off, codes.max_discount, codes.amount_off \
+             FROM user_promo_codes AS waiting \
+             JOIN promo_codes AS codes ON codes.code = waiting.code \
+             WHERE EXISTS (SELECT 1 FROM user_promo_codes \
+                           WHERE city = $1 AND user_id = $2 AND ride_id IS NULL) \
+               AND waiting.city = $1 AND waiting.user_id = $2 AND waiting.ride_id IS NULL \
+               AND (codes.currency IS NULL OR codes.currency = ( \
+                    SELECT fare_currency FROM rides \
+                    WHERE city = (SELECT active_ride_city FROM users \
+                                  WHERE city = $1 AND id = $2 AND active_ride_id = $3) \
+                      AND id = $3 AND rider_id = waiting.user_id)) \
+             ORDER BY waiting.applied_at, waiting.code \
+             LIMIT 1), \
+         ended AS ( \
              UPDATE rides SET end_location = $4, end_longitude = $5, end_latitude = $6, \
                               end_time = now(), length = now() - start_time, {fare} \
-             WHERE city = (SELECT active_ride_city FROM users \
-                           WHERE city = $1 AND id = $2 AND active_ride_id = $3) \
-               AND id = $3 AND rider_city = $1 AND rider_id = $2 AND end_time IS NULL \
+             FROM (SELECT 1 AS one) AS one LEFT JOIN promo ON true \
+             WHERE rides.city = (SELECT active_ride_city FROM users \
+                                 WHERE city = $1 AND id = $2 AND active_ride_id = $3) \
+               AND rides.id = $3 AND rides.rider_city = $1 AND rides.rider_id = $2 \
+               AND rides.end_time IS NULL \
              RETURNING {BASE_COLUMNS}, {FARE_COLUMNS}), \
+         used_promo AS ( \
+             UPDATE user_promo_codes SET ride_city = ended.city, ride_id = ended.id, \
+                                         used_at = ended.end_time \
+             FROM ended \
+             WHERE user_promo_codes.city = $1 AND user_promo_codes.user_id = $2 \
+               AND user_promo_codes.code = ended.promo_code \
+               AND user_promo_codes.ride_id IS NULL \
+             RETURNING user_promo_codes.code), \
          freed_vehicle AS ( \
              UPDATE vehicles SET status = 'available', last_location = $4, \
                                  last_longitude = $5, last_latitude = $6 \

@@ -24,6 +24,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    promo_codes (code) {
+        code -> Text,
+        percent_off -> Nullable<Int8>,
+        max_discount -> Nullable<Int8>,
+        amount_off -> Nullable<Int8>,
+        currency -> Nullable<Text>,
+        valid_from -> Timestamptz,
+        valid_until -> Timestamptz,
+        redemption_limit -> Int8,
+        redemptions -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     ride_positions (city, ride_id, recorded_at) {
         city -> Text,
         ride_id -> Uuid,
@@ -63,6 +78,20 @@ diesel::table! {
         last_longitude -> Nullable<Float8>,
         last_latitude -> Nullable<Float8>,
         last_reported_at -> Nullable<Timestamptz>,
+        fare_discount -> Int8,
+        promo_code -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    user_promo_codes (city, user_id, code) {
+        city -> Text,
+        user_id -> Uuid,
+        code -> Text,
+        applied_at -> Timestamptz,
+        ride_city -> Nullable<Text>,
+        ride_id -> Nullable<Uuid>,
+        used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -108,11 +137,15 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(user_promo_codes -> promo_codes (code));
+
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     fare_cards,
+    promo_codes,
     ride_positions,
     rides,
+    user_promo_codes,
     usernames,
     users,
     vehicles,

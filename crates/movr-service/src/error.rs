@@ -14,6 +14,8 @@ pub enum Entity {
     Vehicle,
     /// A ride.
     Ride,
+    /// A promo code.
+    PromoCode,
 }
 
 impl std::fmt::Display for Entity {
@@ -22,6 +24,7 @@ impl std::fmt::Display for Entity {
             Self::User => "user",
             Self::Vehicle => "vehicle",
             Self::Ride => "ride",
+            Self::PromoCode => "promo code",
         })
     }
 }
@@ -58,6 +61,21 @@ pub enum Conflict {
         /// The cap.
         max: u32,
     },
+    /// A promo code of that name exists already.
+    #[error("that promo code exists already")]
+    PromoCodeTaken,
+    /// The rider has applied this code before (one use per rider).
+    #[error("you have already applied this promo code")]
+    PromoAlreadyApplied,
+    /// The code's validity window has not opened yet.
+    #[error("this promo code is not valid yet")]
+    PromoNotYetValid,
+    /// The code's validity window has closed.
+    #[error("this promo code has expired")]
+    PromoExpired,
+    /// As many riders as the code allows have applied it.
+    #[error("this promo code has been used up")]
+    PromoUsedUp,
 }
 
 /// A failed service operation.
@@ -121,6 +139,8 @@ impl From<DbError> for ServiceError {
             Some("usernames_pkey") => return Conflict::UsernameTaken.into(),
             Some("rides_one_open_per_vehicle") => return Conflict::VehicleInUse.into(),
             Some("rides_one_open_per_rider") => return Conflict::AlreadyRiding.into(),
+            Some("promo_codes_pkey") => return Conflict::PromoCodeTaken.into(),
+            Some("user_promo_codes_pkey") => return Conflict::PromoAlreadyApplied.into(),
             _ => {}
         }
         match error {
@@ -180,6 +200,14 @@ mod tests {
         assert!(matches!(
             ServiceError::from(unique("rides_one_open_per_rider")),
             ServiceError::Conflict(Conflict::AlreadyRiding)
+        ));
+        assert!(matches!(
+            ServiceError::from(unique("promo_codes_pkey")),
+            ServiceError::Conflict(Conflict::PromoCodeTaken)
+        ));
+        assert!(matches!(
+            ServiceError::from(unique("user_promo_codes_pkey")),
+            ServiceError::Conflict(Conflict::PromoAlreadyApplied)
         ));
     }
 

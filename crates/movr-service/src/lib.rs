@@ -22,6 +22,7 @@ mod movr;
 mod outlines;
 mod password;
 mod positions;
+mod promos;
 mod rides;
 mod tokens;
 mod users;

@@ -58,6 +58,7 @@ pub fn app(
         .at("/users", get(users::list))
         .at("/users/:id", get(users::profile))
         .at("/users/remove/:id", post(users::remove))
+        .at("/promo-codes", post(users::apply_promo))
         .at("/vehicles", get(vehicles::list))
         .at("/vehicles/add", get(vehicles::add_page).post(vehicles::add))
         .at("/vehicles/events", get(live::events))

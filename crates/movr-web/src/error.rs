@@ -67,6 +67,7 @@ impl From<ServiceError> for PageError {
                 Entity::User => "You can only manage your own account.".to_owned(),
                 Entity::Vehicle => "You can only remove your own vehicles.".to_owned(),
                 Entity::Ride => "You can only end your own rides.".to_owned(),
+                Entity::PromoCode => "That promo code is not yours.".to_owned(),
             }),
             ServiceError::Invalid(errors) => Self::BadRequest(errors.to_string()),
             ServiceError::ImplausiblePath(path) => {

@@ -3,7 +3,7 @@
 //! messages, static assets, health probes, configuration, the JSON API for
 //! other services ([`api`], under `/api/v1`, with its OpenAPI document), and
 //! live vehicle updates as server-sent events ([`live`]), and the `movr`
-//! binary's commands (`serve`, `migrate`, `seed`, `openapi`).
+//! binary's commands (`serve`, `migrate`, `seed`, `openapi`, `promo create`).
 //!
 //! Handlers are thin: they read the request, call [`movr_service::MovR`] and
 //! choose a page or a redirect. No SQL and no business rules live here.
@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod page;
 pub mod pages;
+pub mod promo_cli;
 pub mod rate_limit;
 pub mod request_log;
 pub mod seed;

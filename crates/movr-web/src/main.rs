@@ -1,11 +1,13 @@
-//! `movr`: serve the web app (the default), migrate the database, or seed
-//! demo data. Settings come from the environment (see `movr_web::config`).
+//! `movr`: serve the web app (the default), migrate the database, seed
+//! demo data, or create promo codes. Settings come from the environment (see `movr_web::config`).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use movr_core::Promotion;
 use movr_db::{Dialect, Layout, SurvivalGoal};
-use movr_service::MovR;
+use movr_service::{Conflict, MovR, ServiceError};
+use movr_web::promo_cli::PromoArgs;
 use movr_web::seed::{SeedSize, seed};
 use movr_web::server::database;
 use movr_web::{Settings, build_state, serve};
@@ -62,6 +64,46 @@ enum Command {
         #[arg(long, default_value_t = 6)]
         rides_per_city: usize,
     },
+    /// Promo codes, for operators.
+    Promo {
+        #[command(subcommand)]
+        command: PromoCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PromoCommand {
+    /// Create a promo code: a percentage with a cap (`--percent 10 --cap
+    /// 5.00`) or a fixed amount in one currency (`--amount 3 --currency
+    /// USD`), valid from `--valid-from` (default: now) until `--until`, for
+    /// at most `--limit` riders. Exit status 2: the options do not make a
+    /// code (nothing was written); 1: the database refused (e.g. the code
+    /// exists) or is unreachable.
+    Create {
+        /// The code riders type: 3–32 letters and digits (stored upper case).
+        code: String,
+        /// Percent off (1–100); with --cap.
+        #[arg(long)]
+        percent: Option<i64>,
+        /// The most a percentage takes off, in the ride's currency (e.g. 5.00).
+        #[arg(long)]
+        cap: Option<String>,
+        /// A fixed amount off (e.g. 3.00); with --currency.
+        #[arg(long)]
+        amount: Option<String>,
+        /// The fixed amount's currency (USD or EUR): it applies to rides in it only.
+        #[arg(long)]
+        currency: Option<String>,
+        /// When it can first be applied: 2026-12-01 (midnight UTC) or RFC 3339.
+        #[arg(long)]
+        valid_from: Option<String>,
+        /// When it can no longer be applied: 2026-12-31 or RFC 3339.
+        #[arg(long)]
+        until: String,
+        /// How many riders in all may apply it.
+        #[arg(long)]
+        limit: i64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -89,6 +131,40 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A promo code is checked before anything connects.
+    let command = match command {
+        Command::Promo {
+            command:
+                PromoCommand::Create {
+                    code,
+                    percent,
+                    cap,
+                    amount,
+                    currency,
+                    valid_from,
+                    until,
+                    limit,
+                },
+        } => match (PromoArgs {
+            code,
+            percent,
+            cap,
+            amount,
+            currency,
+            valid_from,
+            until,
+            limit,
+        })
+        .promotion(chrono::Utc::now())
+        {
+            Ok(promotion) => Run::CreatePromo(promotion),
+            Err(error) => {
+                eprintln!("movr: {error}");
+                return ExitCode::from(2);
+            }
+        },
+        other => Run::Command(other),
+    };
     movr_web::logging::init(settings.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -109,9 +185,37 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+/// What `run` does: a command, or creating a checked promo code.
+enum Run {
+    Command(Command),
+    CreatePromo(Promotion),
+}
+
+async fn run(run: Run, settings: Settings) -> anyhow::Result<()> {
     let db = database(&settings);
+    let command = match run {
+        Run::Command(command) => command,
+        Run::CreatePromo(promotion) => {
+            match MovR::new(db).create_promotion(&promotion).await {
+                Ok(()) => {}
+                Err(ServiceError::Conflict(Conflict::PromoCodeTaken)) => {
+                    anyhow::bail!("promo code {} exists already", promotion.code)
+                }
+                Err(error) => return Err(error.into()),
+            }
+            println!(
+                "created promo code {}: {}, valid {} until {}, for at most {} rider(s)",
+                promotion.code,
+                movr_web::views::discount_text(&promotion.discount),
+                promotion.valid_from.to_rfc3339(),
+                promotion.valid_until.to_rfc3339(),
+                promotion.limit
+            );
+            return Ok(());
+        }
+    };
     match command {
+        Command::Promo { .. } => {}
         // Answered in `main`, before the settings are read.
         Command::Healthcheck | Command::Openapi => {}
         Command::Migrate { layout, survive } => {

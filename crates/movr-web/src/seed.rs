@@ -6,7 +6,8 @@
 use chrono::TimeDelta;
 use geo_types::Point;
 use movr_core::{
-    City, Location, NewUserForm, NewVehicleForm, Place, Position, Ride, User, VehicleType, path,
+    City, Discount, Location, NewUserForm, NewVehicleForm, Place, Position, PromoCode, Promotion,
+    Ride, User, VehicleType, path,
 };
 use movr_service::{Actor, Conflict, MovR, ServiceError};
 
@@ -14,6 +15,10 @@ use movr_service::{Actor, Conflict, MovR, ServiceError};
 pub const DEMO_USERNAME: &str = "demo";
 /// Its password.
 pub const DEMO_PASSWORD: &str = "movr-demo-ride";
+
+/// The demo promo code, printed by `cargo xtask demo`: 10 % off a ride, at
+/// most 5.00, for a year from the first seeding, for up to 1,000 riders.
+pub const DEMO_PROMO_CODE: &str = "WELCOME10";
 
 /// How much to create per city.
 #[derive(Debug, Clone, Copy)]
@@ -136,9 +141,25 @@ async fn ride_a_path(
     Ok(())
 }
 
-/// Seeds every city; returns what was created.
+/// Creates the demo promo code unless a previous run did.
+async fn demo_promo_code(movr: &MovR) -> Result<(), ServiceError> {
+    let internal = |error: String| ServiceError::Internal(error.into());
+    let code = PromoCode::parse(DEMO_PROMO_CODE).map_err(|e| internal(e.to_string()))?;
+    let discount = Discount::percent(10, 500).map_err(|e| internal(e.to_string()))?;
+    let now = chrono::Utc::now();
+    let promotion = Promotion::new(code, discount, now, now + TimeDelta::days(365), 1_000)
+        .map_err(|e| internal(e.to_string()))?;
+    match movr.create_promotion(&promotion).await {
+        Ok(()) | Err(ServiceError::Conflict(Conflict::PromoCodeTaken)) => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+/// Seeds every city and the demo promo code ([`DEMO_PROMO_CODE`]); returns
+/// what was created.
 pub async fn seed(movr: &MovR, size: SeedSize) -> Result<SeedReport, ServiceError> {
     let mut report = SeedReport::default();
+    demo_promo_code(movr).await?;
     demo_user(
         movr,
         NewUserForm {

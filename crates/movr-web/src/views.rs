@@ -9,10 +9,12 @@ use crate::config::MapTiles;
 use crate::templates::Templates;
 
 pub mod path_svg;
+mod promo;
 mod receipt;
 mod ride_list;
 mod vehicle_list;
 
+pub use promo::{PromoView, discount_text};
 pub use receipt::{FareView, ReceiptView, kilometres};
 pub use ride_list::ended_ride_items;
 pub use vehicle_list::vehicle_list_items;

@@ -212,6 +212,35 @@ async fn another_service_runs_a_full_ride_cycle_through_every_operation() {
     assert_eq!(page.next_before, None, "one page");
     assert!(page.vehicles.contains(&bike));
 
+    // The rider applies a promo code (an operator created it with SQL).
+    let mut conn = api.server.db().raw_connection().await;
+    diesel_async::SimpleAsyncConnection::batch_execute(
+        &mut conn,
+        "INSERT INTO promo_codes (code, percent_off, max_discount, valid_from, valid_until, \
+         redemption_limit) VALUES ('RIDE50', 50, 1000, now() - INTERVAL '1 hour', \
+         now() + INTERVAL '1 day', 10)",
+    )
+    .await
+    .unwrap();
+    let applied = rider_movr.apply_promo_code("ride50").await.unwrap();
+    assert_eq!(
+        (applied.code.as_str(), applied.discount, applied.used_on),
+        (
+            "RIDE50",
+            movr_core::Discount::percent(50, 1000).unwrap(),
+            None
+        )
+    );
+    let again = rider_movr.apply_promo_code("RIDE50").await.unwrap_err();
+    assert_eq!(
+        (again.status(), again.code()),
+        (Some(409), Some(ErrorCode::PromoAlreadyApplied))
+    );
+    assert_eq!(
+        rider_movr.list_promo_codes().await.unwrap(),
+        vec![applied.clone()]
+    );
+
     let ride = rider_movr.start_ride(City::Boston, bike.id).await.unwrap();
     assert!(ride.is_active());
     assert_eq!(
@@ -249,6 +278,12 @@ async fn another_service_runs_a_full_ride_cycle_through_every_operation() {
     let fenway = Location::new("Fenway Park", Some(Point::new(-71.0972, 42.3467))).unwrap();
     let ended = rider_movr.end_ride(ride.id, &fenway).await.unwrap();
     assert!(!ended.is_active());
+    let fare = ended.fare.expect("a priced ride");
+    assert_eq!(fare.promo_code, applied.code.into());
+    assert_eq!(fare.discount, (fare.subtotal() * 50 + 50) / 100);
+    assert_eq!(fare.total, fare.subtotal() - fare.discount);
+    let used = rider_movr.list_promo_codes().await.unwrap();
+    assert_eq!(used[0].used_on, Some(ride.id), "used on the ride");
     assert_eq!(ended.id, ride.id);
     assert_eq!(ended.end_location.as_ref(), Some(&fenway));
     assert!(

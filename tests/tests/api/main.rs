@@ -14,6 +14,7 @@ mod generators;
 mod limits;
 mod live;
 mod positions;
+mod promos;
 mod python_client;
 mod resources;
 mod server_timing;

@@ -247,7 +247,8 @@ async fn an_ended_ride_carries_its_fare_in_minor_units() {
         json!({
             "card": {"currency": "EUR", "unlock_fee": 100, "per_minute": 15, "per_km": null},
             "minutes": 6, "distance_m": 0,
-            "unlock": 100, "time": 90, "distance": 0, "total": 190,
+            "unlock": 100, "time": 90, "distance": 0,
+            "discount": 0, "promo_code": null, "total": 190,
         })
     );
     let read: Value = api.get(&format!("/rides/{id}"), Some(&rider)).await.json();

@@ -2,13 +2,14 @@
 //! starts a ride, moves its start into the past and sets its distance, and
 //! ends it, all in one transaction (so `now()` is one instant and the
 //! duration exact to the microsecond), then compares the stored fare with
-//! `FareCard::fare` for the same duration and distance.
+//! `FareCard::fare` for the same duration and distance (and, with a promo
+//! code waiting, `FareCard::fare_with` and its discount).
 
 use chrono::TimeDelta;
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use geo_types::Point;
-use movr_core::{City, Currency, Fare, FareCard, Location, Ride};
-use movr_db::rides;
+use movr_core::{City, Currency, Discount, Fare, FareCard, Location, PromoCode, Promotion, Ride};
+use movr_db::{promos, rides};
 use movr_tests::TestDb;
 use uuid::Uuid;
 
@@ -117,4 +118,85 @@ async fn the_database_charges_what_movr_core_charges() {
         same_fare(&ride, bike_card, duration, metres);
         assert_eq!(ride.fare.map(|fare| fare.distance), Some(0));
     }
+}
+
+/// With a waiting promo code, the end of a ride takes movr-core's discount
+/// off: percentages (rounded half up, capped) and fixed amounts (never more
+/// than the fare) over the same durations and distances; a code in another
+/// currency stays unused.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_database_discounts_what_movr_core_discounts() {
+    let db = TestDb::new().await;
+    let mut conn = db.raw_connection().await;
+    let scooter = FareCard::new(Currency::Usd, 100, 39, Some(10)).expect("card");
+    let rider = insert_raw_user(&mut conn, "new york", "promo_rider").await;
+    let discounts = [
+        Discount::percent(10, 500),
+        Discount::percent(15, 1_000_000),
+        // Half of an odd fare is exactly half a cent: rounded up.
+        Discount::percent(50, 1_000_000),
+        Discount::percent(100, 250),
+        Discount::percent(33, 0),
+        Discount::fixed(300, Currency::Usd),
+        Discount::fixed(1_000_000, Currency::Usd),
+    ]
+    .map(|discount| discount.expect("a discount"));
+    for (n, (duration, metres)) in cases().into_iter().enumerate() {
+        let discount = discounts[n % discounts.len()];
+        let code = PromoCode::parse(&format!("CASE{n}")).expect("a code");
+        create_and_apply(&mut conn, rider, code, discount).await;
+        let ride = ride_for(&mut conn, SCOOTER, rider, duration, metres).await;
+        same_fare_with(&ride, scooter, duration, metres, Some((code, discount)));
+    }
+    // A euro amount on a dollar ride: nothing off, and it waits.
+    let euros = Discount::fixed(300, Currency::Eur).expect("a discount");
+    let code = PromoCode::parse("EUROS").expect("a code");
+    create_and_apply(&mut conn, rider, code, euros).await;
+    let (duration, metres) = (TimeDelta::minutes(5), 100);
+    let ride = ride_for(&mut conn, SCOOTER, rider, duration, metres).await;
+    same_fare_with(&ride, scooter, duration, metres, None);
+    let waiting = promos::list_for_rider(&mut conn, City::NewYork, rider)
+        .await
+        .expect("list");
+    assert_eq!(waiting[0].code, "EUROS");
+    assert_eq!(waiting[0].ride_id, None, "still waiting");
+}
+
+/// Creates `code` (valid now) and applies it for `rider` (New York).
+async fn create_and_apply(
+    conn: &mut AsyncPgConnection,
+    rider: Uuid,
+    code: PromoCode,
+    discount: Discount,
+) {
+    let now = chrono::Utc::now();
+    let promotion = Promotion::new(
+        code,
+        discount,
+        now - TimeDelta::hours(1),
+        now + TimeDelta::hours(1),
+        10,
+    )
+    .expect("a promotion");
+    promos::create(conn, &promotion).await.expect("create");
+    promos::apply(conn, City::NewYork, rider, &code)
+        .await
+        .expect("apply")
+        .expect("applied");
+}
+
+fn same_fare_with(
+    ride: &Ride,
+    card: FareCard,
+    duration: TimeDelta,
+    metres: u32,
+    promo: Option<(PromoCode, Discount)>,
+) {
+    let expected: Fare = card.fare_with(duration, metres, promo);
+    assert_eq!(
+        ride.end_time.expect("ended") - ride.start_time,
+        duration,
+        "the case's duration"
+    );
+    assert_eq!(ride.fare, Some(expected), "{duration} {metres} m {promo:?}");
 }

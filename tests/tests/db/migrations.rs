@@ -25,7 +25,7 @@ async fn user_tables(conn: &mut AsyncPgConnection) -> Vec<String> {
     .expect("list tables")
 }
 
-const ALL_VERSIONS: [&str; 11] = [
+const ALL_VERSIONS: [&str; 12] = [
     "00000000000001",
     "00000000000002",
     "00000000000003",
@@ -36,6 +36,7 @@ const ALL_VERSIONS: [&str; 11] = [
     "00000000000008",
     "00000000000009",
     "00000000000010",
+    "00000000000011",
     "00000000000012",
 ];
 
@@ -148,8 +149,8 @@ async fn an_empty_database_gets_every_migration_and_they_revert() {
         .expect("connect to the scratch database");
     assert_eq!(
         user_tables(&mut conn).await.len(),
-        19,
-        "4 × (1 + 3 partitions) + usernames + api_tokens + fare_cards"
+        24,
+        "5 × (1 + 3 partitions) + usernames + api_tokens + fare_cards + promo_codes"
     );
 
     // Down, newest first, with the embedded SQL itself.
@@ -238,6 +239,8 @@ async fn the_cockroachdb_schemas_have_the_postgresql_columns() {
             "api_tokens",
             "fare_cards",
             "ride_positions",
+            "promo_codes",
+            "user_promo_codes",
         ] {
             let postgres = texts(
                 &mut conn,

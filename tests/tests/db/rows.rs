@@ -161,6 +161,8 @@ fn ride_row() -> RideRow {
         fare_time: None,
         fare_distance: None,
         fare_total: None,
+        fare_discount: 0,
+        promo_code: None,
     }
 }
 

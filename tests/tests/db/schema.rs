@@ -510,6 +510,7 @@ async fn foreign_keys_to_partitioned_tables_include_the_city() {
             "ride_positions_ride_fkey",
             "rides_rider_fkey",
             "rides_vehicle_fkey",
+            "user_promo_codes_user_fkey",
             "usernames_user_fkey",
             "vehicles_owner_fkey"
         ]
@@ -755,4 +756,150 @@ async fn fare_cards_are_global_keyed_by_city_and_seeded_for_every_city_and_type(
         .await;
         assert_refused_by(&error, constraint);
     }
+}
+
+/// Promo codes' limits live in the database: a code is one kind of
+/// discount with numbers in bounds, a window, redemptions within the
+/// limit; a rider applies a code once (the key, in the rider's partition);
+/// and a ride's discount names its code and keeps the fare adding up.
+#[tokio::test(flavor = "multi_thread")]
+async fn promo_codes_hold_their_limits_in_the_database() {
+    let db = TestDb::new().await;
+    let mut conn = db.raw_connection().await;
+    let insert = |code: &str, discount: &str, window: &str, limits: &str| {
+        format!(
+            "INSERT INTO promo_codes (code, percent_off, max_discount, amount_off, currency, \
+             valid_from, valid_until, redemption_limit, redemptions) \
+             VALUES ('{code}', {discount}, {window}, {limits})"
+        )
+    };
+    let (window, limits) = ("now(), now() + INTERVAL '1 day'", "5, 0");
+    for (code, discount, window, limits, constraint) in [
+        (
+            "lower",
+            "10, 500, NULL, NULL",
+            window,
+            limits,
+            "promo_codes_code_check",
+        ),
+        (
+            "BOTH",
+            "10, 500, 300, 'USD'",
+            window,
+            limits,
+            "promo_codes_discount_check",
+        ),
+        (
+            "NONE",
+            "NULL, NULL, NULL, NULL",
+            window,
+            limits,
+            "promo_codes_discount_check",
+        ),
+        (
+            "HALF",
+            "10, NULL, NULL, NULL",
+            window,
+            limits,
+            "promo_codes_discount_check",
+        ),
+        (
+            "BIG",
+            "101, 500, NULL, NULL",
+            window,
+            limits,
+            "promo_codes_discount_check",
+        ),
+        (
+            "GBP",
+            "NULL, NULL, 300, 'GBP'",
+            window,
+            limits,
+            "promo_codes_discount_check",
+        ),
+        (
+            "BACK",
+            "10, 500, NULL, NULL",
+            "now(), now()",
+            limits,
+            "promo_codes_window_check",
+        ),
+        (
+            "OVER",
+            "10, 500, NULL, NULL",
+            window,
+            "5, 6",
+            "promo_codes_redemptions_check",
+        ),
+        (
+            "ZERO",
+            "10, 500, NULL, NULL",
+            window,
+            "0, 0",
+            "promo_codes_redemptions_check",
+        ),
+    ] {
+        let error = refusal(&mut conn, &insert(code, discount, window, limits)).await;
+        assert_refused_by(&error, constraint);
+    }
+    conn.batch_execute(&insert("ONE", "NULL, NULL, 300, 'USD'", window, "1, 0"))
+        .await
+        .expect("a valid code");
+    let error = refusal(
+        &mut conn,
+        "UPDATE promo_codes SET redemptions = redemptions + 2 WHERE code = 'ONE'",
+    )
+    .await;
+    assert_refused_by(&error, "promo_codes_redemptions_check");
+
+    let rider = insert_raw_user(&mut conn, "rome", "promo_rider").await;
+    let apply = format!(
+        "INSERT INTO user_promo_codes (city, user_id, code) VALUES ('rome', '{rider}', 'ONE')"
+    );
+    conn.batch_execute(&apply).await.expect("applied once");
+    let error = refusal(&mut conn, &apply).await;
+    assert_unique_index(&mut conn, &error, "user_promo_codes_pkey").await;
+    assert_refused_by(&error, "user_promo_codes_pkey");
+    let error = refusal(
+        &mut conn,
+        &format!(
+            "UPDATE user_promo_codes SET ride_id = gen_random_uuid() \
+             WHERE city = 'rome' AND user_id = '{rider}'"
+        ),
+    )
+    .await;
+    assert_refused_by(&error, "user_promo_codes_used_check");
+    let partition = text(
+        &mut conn,
+        "SELECT tableoid::regclass::text AS value FROM user_promo_codes WHERE code = 'ONE'",
+    )
+    .await
+    .expect("the row");
+    assert_eq!(partition, "user_promo_codes_europe_west");
+
+    // A priced, ended ride: its total is its parts less its discount.
+    let ride = Uuid::new_v4();
+    conn.batch_execute(&format!(
+        "INSERT INTO rides (city, id, vehicle_id, rider_city, rider_id, start_location, \
+         end_location, end_time, length, fare_currency, fare_unlock_fee, fare_per_minute, \
+         fare_minutes, fare_time, fare_distance, fare_total, fare_discount, promo_code) \
+         VALUES ('new york', '{ride}', '{SCOOTER}', 'rome', '{rider}', 'Here', 'There', now(), \
+         now() - now(), 'USD', 100, 39, 2, 78, 0, 78, 100, 'ONE')"
+    ))
+    .await
+    .expect("a discounted ride");
+    let ride_sql =
+        |set: &str| format!("UPDATE rides SET {set} WHERE city = 'new york' AND id = '{ride}'");
+    let error = refusal(&mut conn, &ride_sql("fare_total = 178")).await;
+    assert_refused_by(&error, "rides_fare_check");
+    let error = refusal(
+        &mut conn,
+        &ride_sql("fare_discount = 200, fare_total = -22"),
+    )
+    .await;
+    assert_refused_by(&error, "rides_fare_check");
+    let error = refusal(&mut conn, &ride_sql("promo_code = NULL")).await;
+    assert_refused_by(&error, "rides_discount_check");
+    let error = refusal(&mut conn, &ride_sql("fare_discount = -1, fare_total = 179")).await;
+    assert_refused_by(&error, "rides_discount_check");
 }

@@ -75,7 +75,7 @@ fn shape(statements: &[String], write: &str, check: &str) -> Vec<&'static str> {
 }
 
 const START: &str = "WITH claimed_vehicle AS";
-const END: &str = "WITH ended AS";
+const END: &str = "WITH promo AS";
 const RIDER_RIDE: &str = r#"WHERE ((("rides"."rider_city" = $1) AND ("rides"."rider_id" = $2)) AND ("rides"."id" = $3))"#;
 const REGISTER: &str = "WITH new_user AS";
 const USER_BY_ID: &str = r#"FROM "users" WHERE (("users"."city" = $1) AND ("users"."id" = $2))"#;

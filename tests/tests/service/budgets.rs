@@ -64,6 +64,27 @@ async fn every_operation_is_one_round_trip() {
     ok(movr.list_vehicles(City::NewYork).await, "list_vehicles");
     assert_one_statement(&db, "list_vehicles");
 
+    // A promo code: applying it and listing one's codes are one statement
+    // each, and ending the ride that uses it stays one.
+    let now = chrono::Utc::now();
+    let promotion = movr_core::Promotion::new(
+        movr_core::PromoCode::parse("BUDGET").unwrap(),
+        movr_core::Discount::percent(10, 500).unwrap(),
+        now - chrono::TimeDelta::hours(1),
+        now + chrono::TimeDelta::hours(1),
+        5,
+    )
+    .unwrap();
+    ok(movr.create_promotion(&promotion).await, "create_promotion");
+    assert_one_statement(&db, "create_promotion");
+    ok(
+        movr.apply_promo_code(rider, promotion.code).await,
+        "apply_promo_code",
+    );
+    assert_one_statement(&db, "apply_promo_code");
+    ok(movr.promo_codes(rider).await, "promo_codes");
+    assert_one_statement(&db, "promo_codes");
+
     let ride = ok(
         movr.start_ride(rider, City::NewYork, bike.id).await,
         "start_ride",
@@ -73,11 +94,16 @@ async fn every_operation_is_one_round_trip() {
     ok(movr.rides(rider).await, "rides");
     assert_one_statement(&db, "rides");
 
-    ok(
+    let ended = ok(
         movr.end_ride(rider, ride.id, location("Bowery")).await,
         "end_ride",
     );
     assert_one_statement(&db, "end_ride");
+    assert_eq!(
+        ended.fare.and_then(|fare| fare.promo_code),
+        Some(promotion.code),
+        "the code was used by that one statement"
+    );
 
     // A page of an owner's vehicles with their earnings, first and later.
     let period = movr_core::Period::ending_on(chrono::Utc::now().date_naive(), 30);

@@ -20,7 +20,7 @@ use crate::support::*;
 /// Spawns each operation as a task, all released at once by a barrier,
 /// and opens `gate` once `blocked` of them wait behind it; returns the
 /// results in input order.
-async fn race<T, Fut>(gate: Gate, blocked: i64, operations: Vec<Fut>) -> Vec<T>
+pub(crate) async fn race<T, Fut>(gate: Gate, blocked: i64, operations: Vec<Fut>) -> Vec<T>
 where
     Fut: Future<Output = T> + Send + 'static,
     T: Send + 'static,
@@ -73,7 +73,7 @@ where
 /// operation, so that none waits for another's connection, and a checkout
 /// timeout long enough that opening them all on a loaded machine is not
 /// taken for an unavailable database.
-fn service_with_a_connection_each(db: &TestDb, racers: usize) -> (Database, MovR) {
+pub(crate) fn service_with_a_connection_each(db: &TestDb, racers: usize) -> (Database, MovR) {
     let mut config = PoolConfig::new(db.url());
     config.max_size = u32::try_from(racers).expect("a pool size");
     config.connection_timeout = Duration::from_secs(60);

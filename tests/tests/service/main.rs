@@ -7,11 +7,12 @@
 
 mod ambiguous;
 mod budgets;
-mod concurrency;
+pub(crate) mod concurrency;
 mod earnings;
 mod fares;
 mod outlines;
 mod positions;
+mod promos;
 mod rides;
 mod support;
 mod tokens;

@@ -1,10 +1,11 @@
 //! The statements each request sends (the app's budget, as the README
 //! states it): one round trip for each page and action while the login is
 //! known live, one more when it must be checked (at most once a
-//! `SESSION_CHECK_INTERVAL` per login and instance); the profile two (the
-//! account and a page of vehicles), a ride's page two (the ride and its
-//! path), the ride history two once it has ended rides that went somewhere
-//! (the page, and the outlines of their paths), else one; a login the password check and its token's
+//! `SESSION_CHECK_INTERVAL` per login and instance); the profile three (the
+//! account, a page of vehicles with their earnings, and one's promo
+//! codes), a ride's page two (the ride and its path), the ride history two
+//! once it has ended rides that went somewhere (the page, and the outlines
+//! of their paths), else one; a login the password check and its token's
 //! transaction.
 
 use movr_tests::TestServer;
@@ -136,14 +137,24 @@ async fn requests_stay_within_their_statement_budget() {
     browser.get("/users").await.assert_status(200);
     assert_statements(&server, 1, "GET /users");
 
-    // The profile: the account, and a page of one's vehicles.
+    // The profile: the account, a page of one's vehicles, one's promo codes.
     let me = browser.my_id().await;
     server.db().statements().take();
     browser
         .get(&format!("/users/{me}"))
         .await
         .assert_status(200);
-    assert_statements(&server, 2, "GET /users/<id>");
+    assert_statements(&server, 3, "GET /users/<id>");
+
+    // Applying a promo code (here an unknown one: its refusal reads twice
+    // more to say why).
+    let token = browser.token().await;
+    server.db().statements().take();
+    browser
+        .submit_with("/promo-codes", &token, &[("code", "NOSUCH")])
+        .await
+        .assert_redirect(&format!("/users/{me}#promo-codes"));
+    assert_statements(&server, 3, "refused POST /promo-codes");
 
     // Logging out revokes the login: one statement.
     browser.log_out().await.assert_redirect("/login");

@@ -18,6 +18,7 @@ mod live;
 mod map;
 mod metrics;
 mod monitoring;
+mod promos;
 mod races;
 mod rate_limits;
 mod receipts;

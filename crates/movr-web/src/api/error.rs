@@ -20,9 +20,9 @@ use crate::live::TooManyStreams;
 use crate::rate_limit::Refused;
 
 pub use documented::{
-    AddVehicle, Authenticated, CityLookup, DeleteAccount, Documented, EarningsListing, EndRide,
-    EventStream, Failure, Listing, LogIn, RemoveVehicle, ReportPositions, RideLookup, SignUp,
-    StartRide, VehicleLookup,
+    AddVehicle, ApplyPromo, Authenticated, CityLookup, DeleteAccount, Documented, EarningsListing,
+    EndRide, EventStream, Failure, Listing, LogIn, RemoveVehicle, ReportPositions, RideLookup,
+    SignUp, StartRide, VehicleLookup,
 };
 pub use routing::{AllowedMethods, allow_header, json_errors};
 
@@ -77,6 +77,16 @@ pub enum ErrorCode {
     /// The ride's path changed while the report was checked (another
     /// report of the same ride); send it again.
     PathChanged,
+    /// A promo code of that name exists already.
+    PromoCodeTaken,
+    /// The caller has applied this promo code before (one use per rider).
+    PromoAlreadyApplied,
+    /// The promo code's validity window has not opened yet.
+    PromoNotYetValid,
+    /// The promo code's validity window has closed.
+    PromoExpired,
+    /// As many riders as the promo code allows have applied it.
+    PromoUsedUp,
     /// The body did not arrive in time.
     RequestTimeout,
     /// The body is larger than the API accepts.

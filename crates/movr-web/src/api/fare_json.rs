@@ -46,9 +46,10 @@ impl From<FareCard> for FareCardJson {
 }
 
 /// What an ended ride cost, in minor units (cents) of `card.currency`:
-/// `total = unlock + time + distance`, `time = card.per_minute × minutes`
-/// (every started minute), `distance = card.per_km × distance_m / 1000`
-/// rounded half up.
+/// `total = unlock + time + distance − discount`, `time = card.per_minute ×
+/// minutes` (every started minute), `distance = card.per_km × distance_m /
+/// 1000` rounded half up, `discount` what the rider's promo code took off
+/// (never more than the rest; 0 without a code).
 #[derive(Debug, Clone, PartialEq, Object)]
 #[oai(rename = "Fare")]
 pub struct FareJson {
@@ -64,7 +65,12 @@ pub struct FareJson {
     pub time: i64,
     /// The distance part.
     pub distance: i64,
-    /// What the rider pays.
+    /// What the promo code took off (0 without one).
+    pub discount: i64,
+    /// The promo code used on this ride; null: none.
+    #[oai(nullable)]
+    pub promo_code: Option<String>,
+    /// What the rider pays, after the discount.
     pub total: i64,
 }
 
@@ -77,6 +83,8 @@ impl From<Fare> for FareJson {
             unlock,
             time,
             distance,
+            discount,
+            promo_code,
             total,
         } = fare;
         Self {
@@ -86,6 +94,8 @@ impl From<Fare> for FareJson {
             unlock,
             time,
             distance,
+            discount,
+            promo_code: promo_code.map(|code| code.as_str().to_owned()),
             total,
         }
     }

@@ -19,6 +19,7 @@ mod core_json;
 mod earnings;
 mod plain_refs;
 mod positions;
+mod promos;
 mod rides;
 mod tokens;
 mod users;
@@ -71,6 +72,7 @@ type Apis = (
     cities::CitiesApi,
     tokens::TokensApi,
     users::UsersApi,
+    promos::PromosApi,
     vehicles::VehiclesApi,
     rides::RidesApi,
     positions::PositionsApi,
@@ -82,6 +84,7 @@ fn service() -> OpenApiService<Apis, ()> {
             cities::CitiesApi,
             tokens::TokensApi,
             users::UsersApi,
+            promos::PromosApi,
             vehicles::VehiclesApi,
             rides::RidesApi,
             positions::PositionsApi,

@@ -587,5 +587,13 @@ mod tests {
             };
             same_json(&priced, &RideJson::from(priced.clone()));
         }
+        let card = movr_core::FareCard::new(movr_core::Currency::Eur, 100, 25, None).unwrap();
+        let code = movr_core::PromoCode::parse("WELCOME10").unwrap();
+        let ten = movr_core::Discount::percent(10, 500).unwrap();
+        let discounted = Ride {
+            fare: Some(card.fare_with(chrono::TimeDelta::seconds(1501), 0, Some((code, ten)))),
+            ..ended.clone()
+        };
+        same_json(&discounted, &RideJson::from(discounted.clone()));
     }
 }

@@ -3,8 +3,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Utc};
-use movr_core::{UserId, VehicleId};
-use movr_service::{Conflict, ServiceError, USERS_PER_PAGE, VEHICLES_PER_PAGE, next_before};
+use movr_core::{PromoCode, UserId, VehicleId};
+use movr_service::{
+    Conflict, Entity, ServiceError, USERS_PER_PAGE, VEHICLES_PER_PAGE, next_before,
+};
 use poem::web::{Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
@@ -15,7 +17,7 @@ use crate::error::PageError;
 use crate::forms::{Button, ProtectedForm};
 use crate::page::Page;
 use crate::session::{self, FlashLevel};
-use crate::views::{CityView, PeriodView, VehicleCard};
+use crate::views::{CityView, PeriodView, PromoView, VehicleCard, discount_text};
 
 /// The riders page's query: `?after=<user id>` shows the riders that come
 /// after that one by username.
@@ -60,8 +62,9 @@ pub struct ProfileQuery {
 
 /// `GET /users/<id>[?before=<vehicle>][&from=<day>&to=<day>]`: one's own
 /// profile, with one's vehicles a page at a time, each with its rides and
-/// earnings in the period. A period that does not read is explained above
-/// the list, which then shows the default period.
+/// earnings in the period, and one's promo codes (and the form to apply
+/// one). A period that does not read is explained above the list, which
+/// then shows the default period.
 #[handler]
 pub async fn profile(
     page: Page,
@@ -111,7 +114,13 @@ pub async fn profile(
         .await
         .map_err(PageError::from)?;
     let older = next_before(&vehicles, VEHICLES_PER_PAGE, |owned| owned.vehicle.id);
+    let promos = movr
+        .promo_codes(me.actor())
+        .await
+        .map_err(PageError::from)?;
+    let promos: Vec<_> = promos.iter().map(PromoView::from).collect();
     let mut context = Context::new();
+    context.insert("promos", &promos);
     context.insert("user", &user);
     context.insert("home_city", &CityView::from(user.city));
     let cards: Vec<_> = vehicles.iter().map(VehicleCard::from).collect();
@@ -164,4 +173,66 @@ pub async fn remove(
         }
         Err(error) => Err(PageError::from(error).into()),
     }
+}
+
+/// The promo code form.
+#[derive(Debug, Default, Deserialize)]
+pub struct PromoForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /promo-codes`: applies a promo code to one's account (the form on
+/// one's profile), then back to the profile with a message saying what
+/// happened: applied (and what it takes off), or why not.
+#[handler]
+pub async fn apply_promo(
+    page: Page,
+    ProtectedForm(form): ProtectedForm<PromoForm>,
+) -> poem::Result<Response> {
+    let me = page.require_user().await?;
+    let back = page.redirect(&format!("/users/{}#promo-codes", me.id));
+    let code = match PromoCode::parse(&form.code) {
+        Ok(code) => code,
+        Err(error) => {
+            page.flash(
+                FlashLevel::Error,
+                format!("That promo code {}.", error.reason),
+            );
+            return Ok(back);
+        }
+    };
+    match page.state.movr.apply_promo_code(me.actor(), code).await {
+        Ok(promo) => page.flash(
+            FlashLevel::Success,
+            format!(
+                "Promo code {} applied: {} on your next ride.",
+                promo.code,
+                discount_text(&promo.discount)
+            ),
+        ),
+        Err(ServiceError::NotFound(Entity::PromoCode)) => {
+            page.flash(FlashLevel::Error, format!("There is no promo code {code}."))
+        }
+        Err(ServiceError::Conflict(
+            conflict @ (Conflict::PromoAlreadyApplied
+            | Conflict::PromoNotYetValid
+            | Conflict::PromoExpired
+            | Conflict::PromoUsedUp),
+        )) => page.flash(
+            FlashLevel::Error,
+            format!("{code}: {}.", capitalized(&conflict.to_string())),
+        ),
+        Err(error) => return Err(PageError::from(error).into()),
+    }
+    Ok(back)
+}
+
+/// `text` with its first letter upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

@@ -39,6 +39,15 @@ pub struct ReceiptView<'a> {
     pub fare: Option<FareView>,
 }
 
+/// A receipt's discount line.
+#[derive(Debug, Serialize)]
+pub struct DiscountLine {
+    /// The code, e.g. `WELCOME10`.
+    pub code: String,
+    /// What it took off, negative, e.g. `-$0.53`.
+    pub amount: String,
+}
+
 /// A fare's lines, formatted in its currency.
 #[derive(Debug, Serialize)]
 pub struct FareView {
@@ -53,7 +62,10 @@ pub struct FareView {
     pub distance_rule: Option<String>,
     /// The distance part.
     pub distance: String,
-    /// The total, e.g. `$5.29`.
+    /// The promo code's line, if one was used: its code and what it took
+    /// off, e.g. `-$0.53`.
+    pub discount: Option<DiscountLine>,
+    /// The total after any discount, e.g. `$5.29`.
     pub total: String,
     /// The currency's code, e.g. `USD`.
     pub currency: &'static str,
@@ -79,6 +91,10 @@ impl From<&Fare> for FareView {
                 )
             }),
             distance: money(fare.distance),
+            discount: fare.promo_code.map(|code| DiscountLine {
+                code: code.as_str().to_owned(),
+                amount: money(-fare.discount),
+            }),
             total: money(fare.total),
             currency: currency.code(),
         }
@@ -161,6 +177,23 @@ mod tests {
         assert_eq!(fare.distance_rule.as_deref(), Some("1.23 km × €0.08"));
         assert_eq!(fare.distance, "€0.10");
         assert_eq!(fare.total, "€5.00");
+        assert!(fare.discount.is_none());
+    }
+
+    #[test]
+    fn a_discount_is_a_line_of_its_own_before_the_total() {
+        let card = FareCard::new(Currency::Usd, 100, 39, None).expect("card");
+        let code = movr_core::PromoCode::parse("WELCOME10").expect("code");
+        let ten = movr_core::Discount::percent(10, 500).expect("discount");
+        let fare = card.fare_with(TimeDelta::minutes(11), 0, Some((code, ten)));
+        let view = FareView::from(&fare);
+        let line = view.discount.expect("a discount line");
+        // $1.00 + 11 × $0.39 = $5.29; 10 % is 52.9 cents, rounded to 53.
+        assert_eq!(
+            (line.code.as_str(), line.amount.as_str()),
+            ("WELCOME10", "-$0.53")
+        );
+        assert_eq!(view.total, "$4.76");
     }
 
     #[test]

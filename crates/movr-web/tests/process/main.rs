@@ -34,6 +34,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 mod logs;
+mod promo;
 
 /// A strong key for the session and CSRF cookies.
 const SECRET_KEY: &str = "pr0cess-K3y-7fQ2xLm8RzPw4VbNc7HdJ6kYsE1uGoTa";

@@ -88,6 +88,9 @@ documented! {
     ReportPositions: [400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 500, 503];
     /// One ride.
     RideLookup: [400, 401, 403, 404, 500, 503];
+    /// Applying a promo code (404: no such code; 409: applied before, not
+    /// valid now, used up).
+    ApplyPromo: [400, 401, 404, 408, 409, 413, 415, 422, 500, 503];
     /// A live event stream (503: over `MAX_EVENT_STREAMS`, or the database
     /// is unreachable for the token check).
     EventStream: [400, 401, 500, 503];

@@ -52,10 +52,21 @@ impl From<ServiceError> for ApiError {
                     Conflict::OwnVehicleInUse => ErrorCode::OwnVehicleInUse,
                     Conflict::TooManyVehicles { .. } => ErrorCode::TooManyVehicles,
                     Conflict::PathChanged => ErrorCode::PathChanged,
+                    Conflict::PromoCodeTaken => ErrorCode::PromoCodeTaken,
+                    Conflict::PromoAlreadyApplied => ErrorCode::PromoAlreadyApplied,
+                    Conflict::PromoNotYetValid => ErrorCode::PromoNotYetValid,
+                    Conflict::PromoExpired => ErrorCode::PromoExpired,
+                    Conflict::PromoUsedUp => ErrorCode::PromoUsedUp,
                 };
                 let mut api_error = Self::new(StatusCode::CONFLICT, code, conflict.to_string());
-                if conflict == Conflict::UsernameTaken {
-                    api_error.body.field = Some("username".to_owned());
+                match conflict {
+                    Conflict::UsernameTaken => api_error.body.field = Some("username".to_owned()),
+                    Conflict::PromoCodeTaken
+                    | Conflict::PromoAlreadyApplied
+                    | Conflict::PromoNotYetValid
+                    | Conflict::PromoExpired
+                    | Conflict::PromoUsedUp => api_error.body.field = Some("code".to_owned()),
+                    _ => {}
                 }
                 api_error
             }

@@ -1,0 +1,1 @@
+ALTER TABLE user_promo_codes PARTITION BY NOTHING;

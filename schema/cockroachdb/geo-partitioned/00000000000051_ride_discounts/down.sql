@@ -1,0 +1,3 @@
+ALTER TABLE rides
+    DROP COLUMN promo_code,
+    DROP COLUMN fare_discount;
