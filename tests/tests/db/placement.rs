@@ -145,9 +145,15 @@ fn every_range_of_the_geo_partitioned_layout_is_placed() {
         .indexes
         .iter()
         .filter(|(name, _)| {
-            ["users@", "vehicles@", "rides@", "ride_positions@"]
-                .iter()
-                .any(|t| name.starts_with(t))
+            [
+                "users@",
+                "vehicles@",
+                "rides@",
+                "ride_positions@",
+                "user_promo_codes@",
+            ]
+            .iter()
+            .any(|t| name.starts_with(t))
         })
         .filter(|(_, index)| index.partitions != regions || index.placed != regions)
         .map(|(name, index)| {

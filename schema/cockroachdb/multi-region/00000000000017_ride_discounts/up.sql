@@ -2,21 +2,3 @@
 ALTER TABLE rides
     ADD COLUMN fare_discount INT8 NOT NULL DEFAULT 0,
     ADD COLUMN promo_code STRING NULL;
-
--- The fare adds up with its discount, and a discount names its code (see
--- schema/postgres/00000000000011_promo_codes). Replaces the check of
--- rides_fare_check's first version.
-ALTER TABLE rides DROP CONSTRAINT rides_fare_check;
-ALTER TABLE rides ADD CONSTRAINT rides_fare_check CHECK (
-        (fare_currency IS NULL AND fare_unlock_fee IS NULL AND fare_per_minute IS NULL
-         AND fare_per_km IS NULL AND fare_minutes IS NULL AND fare_time IS NULL
-         AND fare_distance IS NULL AND fare_total IS NULL)
-        OR (fare_currency IS NOT NULL AND fare_unlock_fee IS NOT NULL AND fare_per_minute IS NOT NULL
-            AND ((fare_minutes IS NULL AND fare_time IS NULL AND fare_distance IS NULL AND fare_total IS NULL)
-                 OR (end_time IS NOT NULL AND fare_minutes IS NOT NULL AND fare_time IS NOT NULL
-                     AND fare_distance IS NOT NULL AND fare_total >= 0
-                     AND fare_total = fare_unlock_fee + fare_time + fare_distance - fare_discount))));
-ALTER TABLE rides ADD CONSTRAINT rides_discount_check CHECK (
-        fare_discount >= 0
-        AND (fare_discount = 0 OR promo_code IS NOT NULL)
-        AND (promo_code IS NULL OR fare_total IS NOT NULL));

@@ -1,7 +1,5 @@
--- The fare adds up with its discount, and a discount names its code (see
--- schema/postgres/00000000000011_promo_codes). Replaces the check of
--- rides_fare_check's first version.
-ALTER TABLE rides DROP CONSTRAINT rides_fare_check;
+-- The fare adds up with its discount (see
+-- schema/postgres/00000000000011_promo_codes).
 ALTER TABLE rides ADD CONSTRAINT rides_fare_check CHECK (
         (fare_currency IS NULL AND fare_unlock_fee IS NULL AND fare_per_minute IS NULL
          AND fare_per_km IS NULL AND fare_minutes IS NULL AND fare_time IS NULL
@@ -11,7 +9,3 @@ ALTER TABLE rides ADD CONSTRAINT rides_fare_check CHECK (
                  OR (end_time IS NOT NULL AND fare_minutes IS NOT NULL AND fare_time IS NOT NULL
                      AND fare_distance IS NOT NULL AND fare_total >= 0
                      AND fare_total = fare_unlock_fee + fare_time + fare_distance - fare_discount))));
-ALTER TABLE rides ADD CONSTRAINT rides_discount_check CHECK (
-        fare_discount >= 0
-        AND (fare_discount = 0 OR promo_code IS NOT NULL)
-        AND (promo_code IS NULL OR fare_total IS NOT NULL));

@@ -1,0 +1,1 @@
+ALTER PARTITION us_west OF INDEX user_promo_codes@* CONFIGURE ZONE DISCARD;

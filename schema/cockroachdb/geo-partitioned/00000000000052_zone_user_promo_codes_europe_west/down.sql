@@ -1,0 +1,1 @@
+ALTER PARTITION europe_west OF INDEX user_promo_codes@* CONFIGURE ZONE DISCARD;

@@ -1,0 +1,1 @@
+ALTER TABLE rides DROP CONSTRAINT rides_discount_check;
