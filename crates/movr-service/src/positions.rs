@@ -2,7 +2,10 @@
 
 use chrono::Utc;
 use movr_core::path::check_after;
-use movr_core::{Batch, City, PathProgress, Position, RideId, RidePath, VehicleType};
+use movr_core::{
+    Batch, City, PathProgress, Position, RideId, RidePath, ValidationError, ValidationErrors,
+    VehicleType,
+};
 use movr_db::positions::{self, PathState};
 use scoped_futures::ScopedFutureExt;
 
@@ -20,7 +23,8 @@ impl MovR {
     /// a broken rule is [`ServiceError::ImplausiblePath`] naming it and the
     /// position at fault (the batch's own rules cost no statement); more
     /// than [`Caps::positions_per_minute`](crate::Caps) received in a minute
-    /// is [`ServiceError::TooManyPositions`]; an ended ride is
+    /// is [`ServiceError::TooManyPositions`], and a report larger than that
+    /// cap (which could never be stored) [`ServiceError::Invalid`]; an ended ride is
     /// [`Conflict::RideAlreadyEnded`], someone else's
     /// [`ServiceError::Forbidden`], an unknown one
     /// [`ServiceError::NotFound`]. One statement; a refusal spends one read
@@ -33,7 +37,19 @@ impl MovR {
         positions: Vec<Position>,
     ) -> Result<PathProgress, ServiceError> {
         let batch = Batch::check(positions, Utc::now())?;
-        let per_minute = i64::from(self.caps.positions_per_minute.get());
+        let cap = self.caps.positions_per_minute.get();
+        // A report larger than the per-minute cap could never be stored:
+        // refused as invalid, not with a Retry-After that would not help.
+        if batch.positions().len() > usize::try_from(cap).unwrap_or(usize::MAX) {
+            return Err(ValidationErrors::from(ValidationError::new(
+                "positions",
+                format!(
+                    "at most {cap} positions a minute are accepted: send at most {cap} at once"
+                ),
+            ))
+            .into());
+        }
+        let per_minute = i64::from(cap);
         let batch = &batch;
         // A lost answer is resolved by reading the ride: its last point is
         // the batch's last, so the report was stored.

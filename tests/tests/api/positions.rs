@@ -121,6 +121,12 @@ async fn every_refusal_has_its_status_and_code() {
             "positions[0].recorded_at",
         ),
         (report(vec![]), "invalid_input", "positions"),
+        // More than the cap (3 a minute) at once could never be stored.
+        (
+            report((3..7).map(|i| position(10.0, at(&ride, i))).collect()),
+            "invalid_input",
+            "positions",
+        ),
         (
             report(
                 (0..61)
