@@ -126,8 +126,10 @@ impl PromoArgs {
 fn error_text(error: &movr_core::DiscountError) -> String {
     match error.part {
         "percent" => format!("percent must be between 1 and 100, not {}", error.value),
+        // A cap may be 0 (a code that gives nothing); an amount off may not.
         part => format!(
-            "{part} must be between 0.01 and {}.{:02}",
+            "{part} must be between {} and {}.{:02}",
+            if part == "cap" { "0.00" } else { "0.01" },
             error.max / 100,
             error.max % 100
         ),
@@ -229,6 +231,19 @@ mod tests {
                 .unwrap_err()
                 .0
                 .contains("between 1 and 100")
+        );
+        let big_cap = PromoArgs {
+            cap: Some("20000".to_owned()),
+            ..args()
+        };
+        assert!(
+            big_cap
+                .promotion(now)
+                .unwrap_err()
+                .0
+                .contains("cap must be between 0.00 and 10000.00"),
+            "{:?}",
+            big_cap.promotion(now)
         );
         let bad_code = PromoArgs {
             code: "no way".to_owned(),
