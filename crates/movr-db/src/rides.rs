@@ -207,6 +207,10 @@ pub async fn start(
 /// partition). That probe is an uncorrelated `EXISTS`, which PostgreSQL
 /// runs first as a one-time filter (see EXPLAIN), so the code look-up and
 /// the ride's currency are read only for a rider who has a code waiting.
+/// The vehicle is found by its key as values read from `ended` (not a
+/// join with it): a join is planned as a hash join over every vehicle of
+/// every city, a quarter of the statement's time.
+///
 /// The currency look-up is correlated with the waiting code's row (the
 /// ride is that rider's), so CockroachDB, which runs uncorrelated
 /// subqueries before the statement, plans it as a join after the rider's
@@ -255,7 +259,8 @@ pub async fn end(
          freed_vehicle AS ( \
              UPDATE vehicles SET status = 'available', last_location = $4, \
                                  last_longitude = $5, last_latitude = $6 \
-             FROM ended WHERE vehicles.city = ended.city AND vehicles.id = ended.vehicle_id \
+             WHERE vehicles.city = (SELECT city FROM ended) \
+               AND vehicles.id = (SELECT vehicle_id FROM ended) \
              RETURNING vehicles.id), \
          freed_rider AS ( \
              UPDATE users SET active_ride_city = NULL, active_ride_id = NULL \
