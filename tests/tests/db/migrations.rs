@@ -25,7 +25,7 @@ async fn user_tables(conn: &mut AsyncPgConnection) -> Vec<String> {
     .expect("list tables")
 }
 
-const ALL_VERSIONS: [&str; 12] = [
+const ALL_VERSIONS: [&str; 14] = [
     "00000000000001",
     "00000000000002",
     "00000000000003",
@@ -38,6 +38,8 @@ const ALL_VERSIONS: [&str; 12] = [
     "00000000000010",
     "00000000000011",
     "00000000000012",
+    "00000000000013",
+    "00000000000014",
 ];
 
 #[tokio::test(flavor = "multi_thread")]

@@ -157,12 +157,13 @@ async fn cities_are_limited_to_the_nine() {
         )
     };
     // Through the partitioned table, PostgreSQL's partition routing refuses
-    // the row (23514, "no partition found") before any CHECK runs.
+    // the row (23514, "no partition found"); written to a partition
+    // directly, the partition's bound does (23514 too). No CHECK repeats
+    // the list (migration 14): the partitions are the nine cities.
     let error = refusal(&mut conn, &user("users")).await;
     assert!(matches!(error, DbError::CheckViolation { .. }), "{error:?}");
-    // Written to a partition directly, the CHECK itself refuses it.
     let error = refusal(&mut conn, &user("users_us_east")).await;
-    assert_refused_by(&error, "users_city_check");
+    assert!(matches!(error, DbError::CheckViolation { .. }), "{error:?}");
     let error = refusal(
         &mut conn,
         &vehicle_sql("atlantis", CARL, "bike", "available"),
@@ -178,7 +179,7 @@ async fn cities_are_limited_to_the_nine() {
         ),
     )
     .await;
-    assert_refused_by(&error, "vehicles_city_check");
+    assert!(matches!(error, DbError::CheckViolation { .. }), "{error:?}");
     let error = refusal(
         &mut conn,
         &format!(
@@ -188,7 +189,7 @@ async fn cities_are_limited_to_the_nine() {
         ),
     )
     .await;
-    assert_refused_by(&error, "rides_city_check");
+    assert!(matches!(error, DbError::CheckViolation { .. }), "{error:?}");
     // A city of the wrong region is refused by the partition's bound.
     let error = refusal(
         &mut conn,
