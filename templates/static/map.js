@@ -166,7 +166,10 @@
       if (picked) {
         picked.setLatLng(at);
       } else {
-        picked = L.marker(at, { title: "The spot you picked", keyboard: false }).addTo(map);
+        // A drawn dot, as the vehicles' markers are: Leaflet's default
+        // marker is an image this app does not serve.
+        const icon = L.divIcon({ className: "picked-spot", iconSize: [20, 20] });
+        picked = L.marker(at, { icon, title: "The spot you picked", keyboard: false }).addTo(map);
       }
     }
     const lat = Number.parseFloat(latField.value);

@@ -143,6 +143,25 @@ async fn pick_a_spot(ui: &Ui) {
     for (value, centre) in [(field("longitude"), -71.0725), (field("latitude"), 42.3539)] {
         assert!((value - centre).abs() < 0.0005, "picked {picked}");
     }
+    // The spot is marked, and by nothing that fails to load (Leaflet's
+    // default marker is an image the app does not serve: it showed broken).
+    let marks = ui
+        .webdriver()
+        .execute(
+            "return Array.from(document.querySelectorAll('[data-pick-map] .leaflet-marker-pane > *'))
+                 .map((mark) => ({
+                     title: mark.title,
+                     broken: mark.tagName === 'IMG' && !(mark.complete && mark.naturalWidth > 0),
+                 }));",
+            vec![],
+        )
+        .await
+        .expect("read the map's markers");
+    assert_eq!(
+        marks,
+        json!([{ "title": "The spot you picked", "broken": false }]),
+        "the picked spot's marker"
+    );
 }
 
 fn capitalized(word: &str) -> String {
