@@ -293,9 +293,9 @@ impl Rider {
     }
 
     /// The ride cycle: starts a ride on this rider's vehicle, lists one's
-    /// rides, ends it. The vehicle is picked once, the `number`-th available
-    /// one of `city`'s first page, so that riders do not race for vehicles;
-    /// if someone took it anyway, the next cycle picks again.
+    /// rides, ends it. The vehicle is picked once from `city`'s first page
+    /// ([`cycle_pick`]), so that riders do not race for vehicles; if someone
+    /// took it anyway, the next cycle picks again.
     async fn cycle(&self, visit: &mut Visit<'_>, city: City, rng: &mut StdRng) {
         let client = &self.account.client;
         let kept = *self.cycle_vehicle.lock().unwrap_or_else(|e| e.into_inner());
@@ -305,12 +305,12 @@ impl Rider {
                 let Some(page) = self.first_page(visit, city).await else {
                     return;
                 };
-                let free: Vec<_> = page.vehicles.iter().filter(|v| v.is_available()).collect();
-                let Some(vehicle) = free.get(self.number % free.len().max(1)) else {
+                let available: Vec<bool> = page.vehicles.iter().map(|v| v.is_available()).collect();
+                let Some(index) = cycle_pick(&available, self.number) else {
                     visit.worst = visit.worst.max(Class::Conflict);
                     return;
                 };
-                (city, vehicle.id)
+                (city, page.vehicles[index].id)
             }
         };
         let call = client.start_ride(city, vehicle_id);
@@ -400,4 +400,47 @@ pub async fn end_leftover_ride(rider: &Rider, rng: &mut StdRng) -> bool {
         rider.recorder.fact(|facts| facts.leftover_rides_ended += 1);
     }
     ended
+}
+
+/// Which vehicle of a listing page (`available`: each one's state, in the
+/// page's order) cycle rider `number` rides: the `number`-th of the page,
+/// whose order rides do not change, when it is available; else the first
+/// available one. A position among the available vehicles alone would
+/// shift as other riders start riding, and two riders would pick the same.
+fn cycle_pick(available: &[bool], number: usize) -> Option<usize> {
+    let own = number % available.len().max(1);
+    if available.get(own) == Some(&true) {
+        return Some(own);
+    }
+    available.iter().position(|&free| free)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cycle_pick;
+
+    #[test]
+    fn a_cycle_rider_picks_the_same_vehicle_whoever_else_is_riding() {
+        let all_free = [true; 5];
+        for rider in 0..3 {
+            let mut others_riding = all_free;
+            for other in (0..3).filter(|&other| other != rider) {
+                others_riding[other] = false;
+            }
+            assert_eq!(cycle_pick(&all_free, rider), Some(rider));
+            assert_eq!(
+                cycle_pick(&others_riding, rider),
+                Some(rider),
+                "rider {rider}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_taken_vehicle_falls_back_to_the_first_available_or_none() {
+        assert_eq!(cycle_pick(&[true, false, true], 1), Some(0));
+        assert_eq!(cycle_pick(&[false, true], 4), Some(1));
+        assert_eq!(cycle_pick(&[false, false], 0), None);
+        assert_eq!(cycle_pick(&[], 3), None);
+    }
 }
