@@ -11,9 +11,7 @@ use uuid::Uuid;
 
 use crate::api::core_json::CoreJson;
 use crate::api::fare_json::CurrencyJson;
-use crate::api::model::{
-    CityJson, LocationJson, Timestamp, VehicleJson, VehicleStatusJson, VehicleTypeJson,
-};
+use crate::api::model::VehicleJson;
 
 /// An amount of money in whole minor units (cents) of its currency, never
 /// a decimal.
@@ -44,25 +42,9 @@ impl From<Money> for MoneyJson {
 #[derive(Debug, Clone, PartialEq, Object)]
 #[oai(rename = "OwnedVehicle")]
 pub struct OwnedVehicleJson {
-    /// The vehicle's id.
-    pub id: Uuid,
-    /// The city it is in (its owner's).
-    pub city: CityJson,
-    /// Its owner: the caller.
-    pub owner_id: Uuid,
-    /// Bike, scooter or skateboard.
-    #[oai(rename = "type")]
-    pub vehicle_type: VehicleTypeJson,
-    /// Available or in use.
-    pub status: VehicleStatusJson,
-    /// When its owner added it.
-    pub date_added: Timestamp,
-    /// Where it was last left.
-    pub last_location: LocationJson,
-    /// Its color.
-    pub color: String,
-    /// Its brand.
-    pub brand: String,
+    /// The vehicle, its fields inline.
+    #[oai(flatten)]
+    pub vehicle: VehicleJson,
     /// Its rides that ended in the period (priced or not).
     pub rides: i64,
     /// The minutes charged for them.
@@ -74,36 +56,11 @@ pub struct OwnedVehicleJson {
 
 impl From<OwnedVehicle> for OwnedVehicleJson {
     fn from(owned: OwnedVehicle) -> Self {
-        let OwnedVehicle {
-            vehicle,
-            rides,
-            minutes,
-            earnings,
-        } = owned;
-        let VehicleJson {
-            id,
-            city,
-            owner_id,
-            vehicle_type,
-            status,
-            date_added,
-            last_location,
-            color,
-            brand,
-        } = VehicleJson::from(vehicle);
         Self {
-            id,
-            city,
-            owner_id,
-            vehicle_type,
-            status,
-            date_added,
-            last_location,
-            color,
-            brand,
-            rides,
-            minutes,
-            earnings: earnings.into(),
+            vehicle: owned.vehicle.into(),
+            rides: owned.rides,
+            minutes: owned.minutes,
+            earnings: owned.earnings.into(),
         }
     }
 }
