@@ -7,7 +7,7 @@ use diesel_async::SimpleAsyncConnection;
 use movr_core::City;
 use serde_json::{Value, json};
 
-use crate::support::{Api, new_vehicle};
+use crate::support::{Api, ParisRide};
 
 /// `?from=<from>&to=<to>` for days `from_back` and `to_back` days ago.
 fn period(from_back: i64, to_back: i64) -> String {
@@ -22,31 +22,9 @@ fn period(from_back: i64, to_back: i64) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_owner_sees_each_vehicles_rides_and_earnings_in_the_period() {
     let api = Api::start().await;
-    let (_, owner) = api.rider(City::Paris, "owner").await;
-    let (_, rider) = api.rider(City::Paris, "rider").await;
-    let bike: Value = api
-        .post("/vehicles", Some(&owner), new_vehicle("Louvre"))
-        .await
-        .json();
-    let open: Value = api
-        .post(
-            "/rides",
-            Some(&rider),
-            json!({"city": "paris", "vehicle_id": bike["id"]}),
-        )
-        .await
-        .json();
-    let id = open["id"].as_str().unwrap().to_owned();
-    let mut conn = api.server.db().raw_connection().await;
-    conn.batch_execute(&format!(
-        "UPDATE rides SET start_time = start_time - INTERVAL '5 minutes' WHERE id = '{id}'"
-    ))
-    .await
-    .unwrap();
-    let end = json!({"location": "Musée d'Orsay", "longitude": 2.3265, "latitude": 48.8600});
-    api.post(&format!("/rides/{id}/end"), Some(&rider), end)
-        .await
-        .json::<Value>();
+    let ParisRide {
+        owner, rider, bike, ..
+    } = api.paris_ride_of_five_minutes().await;
 
     // The default period: the last 30 days, today included.
     let mine: Value = api.get("/users/me/vehicles", Some(&owner)).await.json();

@@ -4,7 +4,7 @@ use diesel_async::SimpleAsyncConnection;
 use movr_core::City;
 use serde_json::{Value, json};
 
-use crate::support::{Api, new_vehicle, plain_vehicles};
+use crate::support::{Api, ParisRide, new_vehicle, plain_vehicles};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cities_and_their_regions_need_no_token() {
@@ -214,33 +214,11 @@ async fn an_owners_vehicles_come_fifty_a_page_newest_first() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_ended_ride_carries_its_fare_in_minor_units() {
     let api = Api::start().await;
-    let (_, owner) = api.rider(City::Paris, "owner").await;
-    let (_, rider) = api.rider(City::Paris, "rider").await;
-    let bike: Value = api
-        .post("/vehicles", Some(&owner), new_vehicle("Louvre"))
-        .await
-        .json();
-    let open: Value = api
-        .post(
-            "/rides",
-            Some(&rider),
-            json!({"city": "paris", "vehicle_id": bike["id"]}),
-        )
-        .await
-        .json();
+    let ParisRide {
+        rider, open, ended, ..
+    } = api.paris_ride_of_five_minutes().await;
     assert!(open["fare"].is_null(), "no fare while riding: {open}");
-    let id = open["id"].as_str().unwrap().to_owned();
-    let mut conn = api.server.db().raw_connection().await;
-    conn.batch_execute(&format!(
-        "UPDATE rides SET start_time = start_time - INTERVAL '5 minutes' WHERE id = '{id}'"
-    ))
-    .await
-    .unwrap();
-    let end = json!({"location": "Musée d'Orsay", "longitude": 2.3265, "latitude": 48.8600});
-    let ended: Value = api
-        .post(&format!("/rides/{id}/end"), Some(&rider), end)
-        .await
-        .json();
+    let id = open["id"].as_str().unwrap();
     // Paris bikes: €1.00 + €0.15 a started minute (5 and a moment: 6).
     assert_eq!(
         ended["fare"],

@@ -1,5 +1,6 @@
 //! An API client over reqwest, and shared set-up.
 
+use diesel_async::SimpleAsyncConnection;
 use movr_core::{City, User};
 use movr_tests::TestServer;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
@@ -148,6 +149,59 @@ impl Api {
         let token = self.log_in(username).await;
         (user, token)
     }
+
+    /// A priced ride of five minutes and a moment in Paris: user `owner`
+    /// lists a bike at the Louvre, user `rider` rides it (its start moved
+    /// five minutes back) and ends it at the Musée d'Orsay.
+    pub async fn paris_ride_of_five_minutes(&self) -> ParisRide {
+        let (_, owner) = self.rider(City::Paris, "owner").await;
+        let (_, rider) = self.rider(City::Paris, "rider").await;
+        let bike: Value = self
+            .post("/vehicles", Some(&owner), new_vehicle("Louvre"))
+            .await
+            .json();
+        let open: Value = self
+            .post(
+                "/rides",
+                Some(&rider),
+                json!({"city": "paris", "vehicle_id": bike["id"]}),
+            )
+            .await
+            .json();
+        let id = open["id"].as_str().unwrap().to_owned();
+        let mut conn = self.server.db().raw_connection().await;
+        conn.batch_execute(&format!(
+            "UPDATE rides SET start_time = start_time - INTERVAL '5 minutes' WHERE id = '{id}'"
+        ))
+        .await
+        .unwrap();
+        let end = json!({"location": "Musée d'Orsay", "longitude": 2.3265, "latitude": 48.8600});
+        let ended: Value = self
+            .post(&format!("/rides/{id}/end"), Some(&rider), end)
+            .await
+            .json();
+        ParisRide {
+            owner,
+            rider,
+            bike,
+            open,
+            ended,
+        }
+    }
+}
+
+/// [`Api::paris_ride_of_five_minutes`]'s ride.
+pub struct ParisRide {
+    /// The bike's owner's token.
+    pub owner: String,
+    /// The rider's token.
+    pub rider: String,
+    /// The bike as listed.
+    pub bike: Value,
+    /// The ride as started.
+    pub open: Value,
+    /// The ride as ended.
+    pub ended: Value,
 }
 
 /// A valid sign-up body.
